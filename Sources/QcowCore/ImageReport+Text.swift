@@ -1,0 +1,56 @@
+extension ImageReport {
+  /// The report as text for people.
+  public func text() -> String {
+    let header = area.header
+    var out = "file size                 \(area.fileSize) bytes\n"
+    out += "header area               \(usedBytes) of \(area.clusterSize) bytes used\n"
+    out += "\nHeader fields:\n"
+    for field in HeaderField.all {
+      let present = field.isPresent(version: header.version, headerLength: header.headerLength)
+      out += "  " + Qcow2PyDump.line(field.name, present ? field.format.render(header[field]) : "(absent)")
+    }
+    out += "\nFeature bits:\n"
+    for group in FeatureGroup.allCases {
+      let bits = featureBits(group).map { bit in
+        "\(bit.bit) \(bit.name ?? "(unnamed)")" + (bit.known ? "" : " [unknown to QEMU]")
+      }
+      out += "  " + Qcow2PyDump.line(group.rawValue, bits.isEmpty ? "none" : bits.joined(separator: ", "))
+    }
+    out += "\nHeader extensions:\n"
+    if area.extensions.isEmpty { out += "  none\n" }
+    for ext in area.extensions {
+      let place = ext.offset.map { " at offset \($0)" } ?? ""
+      out += "  \(FieldFormat.hex.render(UInt64(ext.magic))) \(ExtensionKind.name(of: ext.magic))\(place), \(ext.data.count) bytes\n"
+      out += extensionDetails(ext).map { "    \($0)\n" }.joined()
+    }
+    if let name = backingFile {
+      out += "\nBacking file              \(name) (offset \(header[.backingFileOffset]), \(header[.backingFileSize]) bytes)\n"
+    }
+    out += "\nWarnings:\n"
+    out += warnings.isEmpty ? "  none\n" : warnings.map { "  - \($0)\n" }.joined()
+    return out
+  }
+
+  private func extensionDetails(_ ext: HeaderExtension) -> [String] {
+    switch ext.kind {
+    case .backingFormat: return ["format: \(String(decoding: ext.data, as: UTF8.self))"]
+    case .dataFile: return ["data file: \(String(decoding: ext.data, as: UTF8.self))"]
+    case .cryptoHeader:
+      guard let offset = ext.data.uint64(at: 0), let length = ext.data.uint64(at: 8) else { return [] }
+      return ["LUKS header at offset \(FieldFormat.hex.render(offset)), \(length) bytes"]
+    case .featureTable:
+      return FeatureTableEntry.decode(ext.data).map { entry in
+        let group = FeatureGroup.allCases.first { $0.tableType == entry.type }?.rawValue ?? "type \(entry.type)"
+        return "\(group) \(entry.bit): \(entry.name)"
+      }
+    case .bitmaps:
+      guard let bitmaps = ext.bitmaps else { return ["data: \(ext.dataDisplay)"] }
+      return ["\(bitmaps.nbBitmaps) bitmaps, directory at \(FieldFormat.hex.render(bitmaps.directoryOffset)), \(bitmaps.directorySize) bytes"]
+        + bitmaps.directory.map { entry in
+          let flags = entry.flagNames.isEmpty ? "" : " [\(entry.flagNames.joined(separator: ", "))]"
+          return "bitmap '\(entry.name)': granularity 2^\(entry.granularityBits), table at \(FieldFormat.hex.render(entry.tableOffset)) (\(entry.tableSize) entries)\(flags)"
+        }
+    case nil: return ["data: \(ext.dataDisplay)"]
+    }
+  }
+}
