@@ -31,10 +31,6 @@ let package = Package(
       ]
     ),
     .testTarget(
-      name: "QcowCoreTests",
-      dependencies: ["QcowCore"]
-    ),
-    .testTarget(
       name: "QcowBatchTests",
       dependencies: ["QcowBatch", "QcowCore"],
       exclude: ["Fixtures"]

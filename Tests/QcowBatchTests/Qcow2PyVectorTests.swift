@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+/// One recorded run of the reference qcow2.py (Fixtures/qcow2py/cases.tsv).
+struct Qcow2PyCase: CustomStringConvertible, Sendable {
+  let id: String
+  let kind: String
+  let expected: URL
+
+  var description: String { id }
+
+  /// Every case of the vector table.
+  static let all: [Qcow2PyCase] = {
+    let directory = TestSupport.fixtures.appendingPathComponent("qcow2py")
+    guard let table = try? String(contentsOf: directory.appendingPathComponent("cases.tsv"), encoding: .utf8)
+    else { return [] }
+    return table.split(separator: "\n").compactMap { line in
+      let columns = line.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
+      guard columns.count >= 2 else { return nil }
+      return Qcow2PyCase(
+        id: String(columns[0]), kind: String(columns[1]),
+        expected: directory.appendingPathComponent("expected"))
+    }
+  }()
+
+  func file(_ suffix: String) -> URL { expected.appendingPathComponent("\(id).\(suffix)") }
+
+  /// The arguments after the image, one per line of ID.args.
+  func arguments() throws -> [String] {
+    var text = try String(contentsOf: file("args"), encoding: .utf8)
+    if text.hasSuffix("\n") { text.removeLast() }
+    return text.components(separatedBy: "\n")
+  }
+}
+
+@Suite("qcow2.py reference vectors")
+struct Qcow2PyVectorTests {
+  @Test("every vector matches stdout, exit code, image hash and dump afterwards", arguments: Qcow2PyCase.all)
+  func vector(_ vector: Qcow2PyCase) throws {
+    let fileManager = FileManager.default
+    let directory = try TestSupport.makeTemporaryDirectory()
+    defer { try? fileManager.removeItem(at: directory) }
+    let image = directory.appendingPathComponent("\(vector.kind).qcow2")
+    try fileManager.copyItem(
+      at: TestSupport.fixtures.appendingPathComponent("qcow2py/images/\(vector.kind).qcow2"), to: image)
+    let input = fileManager.contents(atPath: vector.file("in").path)
+    let result = try TestSupport.qcowBatch(["qcow2", image.path] + vector.arguments(), stdin: input ?? Data())
+
+    #expect(!result.crashed)
+    let expectedStatus = Int32(
+      (try String(contentsOf: vector.file("rc"), encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines))
+    if fileManager.fileExists(atPath: vector.file("fails").path) {
+      // The reference itself failed: ours must fail cleanly with one line and touch nothing.
+      #expect(result.status != 0)
+      let message = (result.out + result.err).trimmingCharacters(in: .newlines)
+      #expect(!message.isEmpty && !message.contains("\n"), "one-line message, got: \(message)")
+    } else {
+      #expect(result.status == expectedStatus)
+      #expect(result.out == (try String(contentsOf: vector.file("out"), encoding: .utf8)))
+    }
+    let expectedHash = try String(contentsOf: vector.file("sha"), encoding: .utf8)
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    #expect(try TestSupport.sha256(image) == expectedHash)
+    let after = try TestSupport.qcowBatch(["qcow2", image.path, "dump-header"])
+    #expect(after.out == (try String(contentsOf: vector.file("after"), encoding: .utf8)))
+  }
+
+  @Test("the vector table is complete")
+  func tableIsComplete() {
+    #expect(Qcow2PyCase.all.count == 133)
+  }
+}
