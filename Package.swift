@@ -35,5 +35,6 @@ let package = Package(
       dependencies: ["QcowBatch", "QcowCore"],
       exclude: ["Fixtures"]
     ),
+    .testTarget(name: "QcowCoreTests", dependencies: ["QcowCore"]),
   ]
 )

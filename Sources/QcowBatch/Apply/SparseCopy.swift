@@ -1,0 +1,69 @@
+import Glibc
+import SystemPackage
+
+/// Copies a file's contents so that holes stay holes, with bounded memory.
+enum SparseCopy {
+  /// The buffer size of the read/write fallback.
+  static let bufferSize = 1 << 20
+
+  /// Copies `size` bytes of `source` into the empty file `target`: the data regions found with
+  /// SEEK_DATA/SEEK_HOLE, by copy_file_range where the kernel allows, else by read and write.
+  static func copy(from source: Int32, to target: Int32, size: Int64) throws {
+    try Errno.retrying { ftruncate(target, off_t(size)) }
+    var offset: Int64 = 0
+    while offset < size {
+      let dataStart = lseek(source, off_t(offset), LinuxCalls.seekData)
+      if dataStart < 0 {
+        let error = Errno.last
+        if error == .noSuchAddressOrDevice { return }  // ENXIO: no data past offset
+        guard error == .invalidArgument else { throw error }
+        // The filesystem cannot report holes: copy everything that is left.
+        try copyRange(from: source, to: target, start: offset, end: size)
+        return
+      }
+      var dataEnd = Int64(lseek(source, dataStart, LinuxCalls.seekHole))
+      if dataEnd < 0 { dataEnd = size }
+      try copyRange(from: source, to: target, start: Int64(dataStart), end: min(dataEnd, size))
+      offset = dataEnd
+    }
+  }
+
+  /// Copies `start..<end` of `source` to the same offsets of `target`.
+  private static func copyRange(from source: Int32, to target: Int32, start: Int64, end: Int64) throws {
+    var inOffset = start
+    var outOffset = start
+    while inOffset < end {
+      let chunk = Int(min(end - inOffset, 1 << 30))
+      guard let copied = LinuxCalls.copyFileRange(from: source, at: &inOffset, to: target, at: &outOffset, count: chunk)
+      else { return try readWrite(from: source, to: target, start: inOffset, end: end) }
+      if copied > 0 { continue }
+      if copied == 0 { throw Errno.ioError }  // the source shrank underneath us
+      let error = Errno.last
+      if error == .interrupted { continue }
+      let unsupported: [Errno] = [Errno(rawValue: EXDEV), .invalidArgument, .noFunction, .notSupported, .badFileDescriptor]
+      guard unsupported.contains(error) else { throw error }
+      return try readWrite(from: source, to: target, start: inOffset, end: end)
+    }
+  }
+
+  /// The fallback: positioned reads and writes through one bounded buffer.
+  private static func readWrite(from source: Int32, to target: Int32, start: Int64, end: Int64) throws {
+    var buffer = [UInt8](repeating: 0, count: bufferSize)
+    var offset = start
+    while offset < end {
+      let want = Int(min(end - offset, Int64(bufferSize)))
+      let got = try buffer.withUnsafeMutableBytes { (raw) throws -> Int in
+        try Errno.retrying { pread(source, raw.baseAddress, want, off_t(offset)) }
+      }
+      guard got > 0 else { throw Errno.ioError }
+      var written = 0
+      while written < got {
+        let count = try buffer.withUnsafeBytes { (raw) throws -> Int in
+          try Errno.retrying { pwrite(target, raw.baseAddress.map { $0 + written }, got - written, off_t(offset) + off_t(written)) }
+        }
+        written += count
+      }
+      offset += Int64(got)
+    }
+  }
+}

@@ -1,0 +1,306 @@
+import QcowCore
+import SystemPackage
+
+/// Reads a manifest file and checks its structure, collecting every error it finds.
+struct ManifestLoader {
+  /// The largest payload an `add-header-ext` `file:` may name (the largest cluster).
+  static let payloadLimit = 1 << HeaderArea.clusterBitsRange.upperBound
+  /// The most edits one image may have once shared lists are expanded.
+  static let editLimit = 100_000
+
+  private(set) var diagnostics: [ManifestDiagnostic] = []
+  private let directory: String
+
+  private init(directory: String) {
+    self.directory = directory
+  }
+
+  /// Loads `file`; returns the manifest, or every error found in it.
+  static func load(_ file: String) -> Result<Manifest, ManifestDiagnostic.List> {
+    let directory = ManifestPaths.directory(of: file)
+    let bytes: [UInt8]
+    do {
+      bytes = try ManifestPaths.readFile(file, limit: 16 << 20)
+    } catch {
+      return .failure(ManifestDiagnostic.List(diagnostics: [ManifestDiagnostic(mark: nil, message: "cannot read the manifest: \(error)")]))
+    }
+    let root: YAMLNode?
+    do {
+      root = try YAMLLoader.load(bytes)
+    } catch {
+      return .failure(ManifestDiagnostic.List(diagnostics: [ManifestDiagnostic(mark: error.mark, message: error.message)]))
+    }
+    var loader = ManifestLoader(directory: directory)
+    let images = loader.document(root)
+    if loader.diagnostics.isEmpty, let images {
+      return .success(Manifest(file: file, directory: directory, images: images))
+    }
+    let sorted = loader.diagnostics.enumerated().sorted { lhs, rhs in
+      let left = lhs.element.mark ?? YAMLMark(line: .max, column: 0)
+      let right = rhs.element.mark ?? YAMLMark(line: .max, column: 0)
+      return left == right ? lhs.offset < rhs.offset : left < right
+    }
+    return .failure(ManifestDiagnostic.List(diagnostics: sorted.map(\.element)))
+  }
+
+  private mutating func error(_ mark: YAMLMark?, _ message: String) {
+    diagnostics.append(ManifestDiagnostic(mark: mark, message: message))
+  }
+
+  private mutating func document(_ root: YAMLNode?) -> [ManifestImage]? {
+    guard let root else {
+      error(YAMLMark(line: 1, column: 1), "the manifest is empty: expected 'version' and 'images'")
+      return nil
+    }
+    guard let keys = mapping(root, keys: ["version", "images"], required: ["version", "images"]) else { return nil }
+    if let version = keys["version"] {
+      if let number = self.number(version, what: "version"), number != 1 {
+        error(version.mark, "unsupported manifest version \(number); this qcow-batch reads version 1")
+      }
+    }
+    guard let list = keys["images"] else { return nil }
+    guard case .sequence(let items) = list.content else {
+      error(list.mark, "'images' must be a sequence, found \(list.kindName)")
+      return nil
+    }
+    if items.isEmpty { error(list.mark, "'images' is empty") }
+    return items.compactMap { image($0) }
+  }
+
+  private mutating func image(_ node: YAMLNode) -> ManifestImage? {
+    let known = ["path", "from", "expect", "edits", "create"]
+    guard let keys = mapping(node, keys: known, required: ["path"]) else { return nil }
+    if let create = keys["create"] {
+      error(create.mark, "'create' is not supported yet: start from an existing image with 'from'")
+    }
+    let path = keys["path"].flatMap { located(string: $0, what: "path") }
+    let from = keys["from"].flatMap { located(string: $0, what: "from") }
+    if let from, !ManifestPaths.isReadableFile(ManifestPaths.resolve(from.value, in: directory)) {
+      error(from.mark, "'from' image '\(from.value)' does not exist or is not readable")
+    }
+    if from == nil, let path, !ManifestPaths.isReadableFile(ManifestPaths.resolve(path.value, in: directory)) {
+      error(path.mark, "image '\(path.value)' does not exist (give 'from' to create it from a template)")
+    }
+    let expect = keys["expect"].map { expectations($0) } ?? []
+    var edits: [ManifestImage.Located<HeaderEdit>] = []
+    if let list = keys["edits"] { collectEdits(list, into: &edits, depth: 0) }
+    guard let path else { return nil }
+    return ManifestImage(path: path, from: from, expect: expect, edits: edits, mark: node.mark)
+  }
+
+  private mutating func expectations(_ node: YAMLNode) -> [ManifestImage.Located<(HeaderField, UInt64)>] {
+    guard case .mapping(let pairs) = node.content else {
+      error(node.mark, "'expect' must be a mapping of header fields to values, found \(node.kindName)")
+      return []
+    }
+    var seen: Set<String> = []
+    return pairs.compactMap { pair in
+      guard let name = pair.key.scalar, let field = headerField(name, at: pair.key.mark) else {
+        if pair.key.scalar == nil { error(pair.key.mark, "header field names are scalars") }
+        return nil
+      }
+      guard seen.insert(name).inserted else {
+        error(pair.key.mark, "duplicate key '\(name)'")
+        return nil
+      }
+      guard let value = fieldValue(pair.value, field: field) else { return nil }
+      return ManifestImage.Located(value: (field, value), mark: pair.key.mark)
+    }
+  }
+
+  /// Adds the edits of `node` (a sequence; nested sequences from shared lists are flattened).
+  private mutating func collectEdits(_ node: YAMLNode, into edits: inout [ManifestImage.Located<HeaderEdit>], depth: Int) {
+    guard case .sequence(let items) = node.content else {
+      error(node.mark, "'edits' must be a sequence, found \(node.kindName)")
+      return
+    }
+    for item in items {
+      guard edits.count < ManifestLoader.editLimit else {
+        error(item.mark, "more than \(ManifestLoader.editLimit) edits for one image")
+        return
+      }
+      switch item.content {
+      case .sequence: collectEdits(item, into: &edits, depth: depth + 1)
+      case .scalar(let line):
+        do {
+          edits.append(ManifestImage.Located(value: try EditParser.shorthand(line), mark: item.mark))
+        } catch {
+          self.error(item.mark, error.message)
+        }
+      case .mapping:
+        if let edit = structuredEdit(item) { edits.append(ManifestImage.Located(value: edit, mark: item.mark)) }
+      }
+    }
+  }
+
+  private mutating func structuredEdit(_ node: YAMLNode) -> HeaderEdit? {
+    guard case .mapping(let pairs) = node.content, pairs.count == 1, let pair = pairs.first,
+      let operation = pair.key.scalar
+    else {
+      error(node.mark, "an edit is a mapping with one operation key, e.g. 'set-header: {field: l1_size, value: 4}'")
+      return nil
+    }
+    let mark = pair.key.mark
+    let body = pair.value
+    switch operation {
+    case "set-header":
+      guard let keys = mapping(body, keys: ["field", "value"], required: ["field", "value"]),
+        let fieldNode = keys["field"], let name = string(fieldNode, what: "field"),
+        let field = headerField(name, at: fieldNode.mark), let valueNode = keys["value"],
+        let value = fieldValue(valueNode, field: field)
+      else { return nil }
+      return .setField(field, value)
+    case "set-feature-bit", "clear-feature-bit":
+      guard let keys = mapping(body, keys: ["group", "bit"], required: ["group", "bit"]),
+        let groupNode = keys["group"], let groupName = string(groupNode, what: "group"),
+        let bitNode = keys["bit"], let bit = number(bitNode, what: "bit")
+      else { return nil }
+      guard let group = FeatureGroup(rawValue: groupName) else {
+        error(groupNode.mark, "unknown feature group '\(groupName)'; use incompatible, compatible or autoclear")
+        return nil
+      }
+      guard bit < 64 else {
+        error(bitNode.mark, "bit \(bit) is out of range [0, 64)")
+        return nil
+      }
+      return operation == "set-feature-bit" ? .setFeatureBit(group, Int(bit)) : .clearFeatureBit(group, Int(bit))
+    case "add-header-ext":
+      guard let keys = mapping(body, keys: ["magic", "data", "hex", "file"], required: ["magic"]),
+        let magicNode = keys["magic"], let magic = self.magic(magicNode)
+      else { return nil }
+      let sources = ["data", "hex", "file"].filter { keys[$0] != nil }
+      guard sources.count <= 1 else {
+        error(body.mark, "give one of 'data', 'hex' or 'file', not \(sources.joined(separator: " and "))")
+        return nil
+      }
+      guard let payload = payload(keys) else { return nil }
+      return .addExtension(magic: magic, data: payload)
+    case "del-header-ext":
+      guard let keys = mapping(body, keys: ["magic"], required: ["magic"]), let magicNode = keys["magic"],
+        let magic = self.magic(magicNode)
+      else { return nil }
+      return .deleteExtensions(magic: magic)
+    default:
+      error(mark, "unknown operation '\(operation)'\(Suggestion.text(for: operation, among: EditParser.operations))")
+      return nil
+    }
+  }
+
+  /// The extension data from `data`, `hex` or `file` (empty when none is given).
+  private mutating func payload(_ keys: [String: YAMLNode]) -> [UInt8]? {
+    if let node = keys["data"] {
+      return string(node, what: "data").map { Array($0.utf8) }
+    }
+    if let node = keys["hex"] {
+      guard let text = string(node, what: "hex") else { return nil }
+      guard let bytes = HexText.decode(text) else {
+        error(node.mark, "'hex' must be an even number of hex digits (spaces allowed), got '\(text)'")
+        return nil
+      }
+      return bytes
+    }
+    if let node = keys["file"] {
+      guard let name = string(node, what: "file") else { return nil }
+      do {
+        return try ManifestPaths.readFile(ManifestPaths.resolve(name, in: directory), limit: ManifestLoader.payloadLimit)
+      } catch {
+        self.error(node.mark, "cannot read payload file '\(name)': \(error)")
+        return nil
+      }
+    }
+    return []
+  }
+
+  // MARK: Typed access
+
+  /// The keys of a mapping node, checking for unknown, duplicate and missing keys.
+  private mutating func mapping(_ node: YAMLNode, keys known: [String], required: [String]) -> [String: YAMLNode]? {
+    guard case .mapping(let pairs) = node.content else {
+      error(node.mark, "expected a mapping with \(known.map { "'\($0)'" }.joined(separator: ", ")), found \(node.kindName)")
+      return nil
+    }
+    var result: [String: YAMLNode] = [:]
+    for pair in pairs {
+      guard let key = pair.key.scalar else {
+        error(pair.key.mark, "keys must be scalars, found \(pair.key.kindName)")
+        continue
+      }
+      // `x-` keys are free for the user, e.g. to hold anchors of shared edit lists.
+      if key.hasPrefix("x-") { continue }
+      guard known.contains(key) else {
+        error(pair.key.mark, "unknown key '\(key)'\(Suggestion.text(for: key, among: known))")
+        continue
+      }
+      guard result[key] == nil else {
+        error(pair.key.mark, "duplicate key '\(key)'")
+        continue
+      }
+      result[key] = pair.value
+    }
+    for key in required where result[key] == nil && !pairs.contains(where: { $0.key.scalar == key }) {
+      error(node.mark, "missing key '\(key)'")
+    }
+    return result
+  }
+
+  private mutating func string(_ node: YAMLNode, what: String) -> String? {
+    guard let text = node.scalar else {
+      error(node.mark, "'\(what)' must be a scalar, found \(node.kindName)")
+      return nil
+    }
+    return text
+  }
+
+  private mutating func located(string node: YAMLNode, what: String) -> ManifestImage.Located<String>? {
+    guard let text = string(node, what: what) else { return nil }
+    guard !text.isEmpty else {
+      error(node.mark, "'\(what)' is empty")
+      return nil
+    }
+    return ManifestImage.Located(value: text, mark: node.mark)
+  }
+
+  /// A non-negative integer in qcow2.py's number syntax.
+  private mutating func number(_ node: YAMLNode, what: String) -> UInt64? {
+    guard let text = string(node, what: what) else { return nil }
+    guard let number = PythonInteger(text) else {
+      error(node.mark, "'\(text)' is not a valid number for '\(what)'")
+      return nil
+    }
+    guard let value = number.value else {
+      error(node.mark, "\(what) \(number.description) is out of range (0 to 2^64-1)")
+      return nil
+    }
+    return value
+  }
+
+  private mutating func fieldValue(_ node: YAMLNode, field: HeaderField) -> UInt64? {
+    guard let value = number(node, what: field.name) else { return nil }
+    guard value <= field.maximum else {
+      error(node.mark, "value \(value) does not fit header field '\(field.name)' (\(field.width * 8) bits)")
+      return nil
+    }
+    return value
+  }
+
+  private mutating func magic(_ node: YAMLNode) -> UInt32? {
+    guard let value = number(node, what: "magic") else { return nil }
+    guard let magic = UInt32(exactly: value) else {
+      error(node.mark, "magic \(value) is out of range (0 to 0xffffffff)")
+      return nil
+    }
+    guard magic != 0 else {
+      error(node.mark, "magic 0 is the end-of-extensions marker, not an extension type")
+      return nil
+    }
+    return magic
+  }
+
+  private mutating func headerField(_ name: String, at mark: YAMLMark) -> HeaderField? {
+    guard let field = HeaderField.named(name) else {
+      error(mark, "unknown header field '\(name)'\(Suggestion.text(for: name, among: HeaderField.all.map(\.name)))")
+      return nil
+    }
+    return field
+  }
+}

@@ -1,0 +1,63 @@
+import Glibc
+import QcowCore
+import SystemPackage
+
+/// Path handling for manifests: resolution against the manifest's directory, reads, checks.
+enum ManifestPaths {
+  /// The directory containing `file` ("." for a bare name).
+  static func directory(of file: String) -> String {
+    guard let slash = file.lastIndex(of: "/") else { return "." }
+    let directory = String(file[..<slash])
+    return directory.isEmpty ? "/" : directory
+  }
+
+  /// `path` resolved against `directory` unless it is absolute.
+  static func resolve(_ path: String, in directory: String) -> String {
+    path.hasPrefix("/") ? path : (directory == "." ? path : directory + "/" + path)
+  }
+
+  /// The last component of `path`.
+  static func baseName(of path: String) -> String {
+    path.split(separator: "/").last.map(String.init) ?? path
+  }
+
+  /// Whether `path` names a regular file this process can read.
+  static func isReadableFile(_ path: String) -> Bool {
+    var status = stat()
+    return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG && access(path, R_OK) == 0
+  }
+
+  /// The canonical absolute form of `path` with symlinks and `..` resolved, when it exists.
+  static func canonical(_ path: String) -> String? {
+    guard let resolved = realpath(path, nil) else { return nil }
+    defer { free(resolved) }
+    return String(cString: resolved)
+  }
+
+  /// The canonical form of a path that may not exist yet: its directory resolved, plus its name.
+  static func canonicalTarget(_ path: String) -> String? {
+    if let existing = canonical(path) { return existing }
+    guard let parent = canonical(directory(of: path)) else { return nil }
+    return (parent == "/" ? "" : parent) + "/" + baseName(of: path)
+  }
+
+  /// Reads a whole file of at most `limit` bytes.
+  static func readFile(_ path: String, limit: Int) throws -> [UInt8] {
+    let descriptor: FileDescriptor
+    do {
+      descriptor = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
+    } catch {
+      throw QcowError("\(error)")
+    }
+    return try descriptor.closeAfter {
+      var bytes: [UInt8] = []
+      var chunk = [UInt8](repeating: 0, count: 65536)
+      while true {
+        let count = try chunk.withUnsafeMutableBytes { try descriptor.read(into: $0, retryOnInterrupt: true) }
+        if count == 0 { return bytes }
+        bytes.append(contentsOf: chunk[0..<count])
+        guard bytes.count <= limit else { throw QcowError("larger than \(limit) bytes") }
+      }
+    }
+  }
+}

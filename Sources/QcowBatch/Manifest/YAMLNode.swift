@@ -1,0 +1,44 @@
+/// A 1-based position in a YAML file.
+struct YAMLMark: Sendable, Equatable, Comparable {
+  let line: Int
+  let column: Int
+
+  static func < (lhs: YAMLMark, rhs: YAMLMark) -> Bool {
+    (lhs.line, lhs.column) < (rhs.line, rhs.column)
+  }
+}
+
+/// A node of a loaded YAML document, with aliases resolved and `<<` merge keys applied.
+struct YAMLNode: Sendable {
+  /// The node's content.
+  indirect enum Content: Sendable {
+    case scalar(String)
+    case sequence([YAMLNode])
+    case mapping([(key: YAMLNode, value: YAMLNode)])
+  }
+
+  let content: Content
+  /// Where the node starts in the file.
+  let mark: YAMLMark
+
+  /// The scalar text, if the node is a scalar.
+  var scalar: String? {
+    if case .scalar(let text) = content { return text }
+    return nil
+  }
+
+  /// What kind of node this is, for messages.
+  var kindName: String {
+    switch content {
+    case .scalar: return "a scalar"
+    case .sequence: return "a sequence"
+    case .mapping: return "a mapping"
+    }
+  }
+}
+
+/// A YAML syntax or structure error at a position.
+struct YAMLError: Error {
+  let mark: YAMLMark
+  let message: String
+}

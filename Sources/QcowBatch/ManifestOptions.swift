@@ -1,0 +1,38 @@
+import ArgumentParser
+import QcowCore
+
+/// The arguments `plan` and `apply` share.
+struct ManifestOptions: ParsableArguments {
+  @Argument(help: "The manifest (YAML).")
+  var manifest: String
+
+  @Flag(help: "Print one JSON document instead of text.")
+  var json = false
+
+  /// Loads the manifest, printing every error and failing when there is any.
+  func load() throws -> Manifest {
+    switch ManifestLoader.load(manifest) {
+    case .success(let loaded): return loaded
+    case .failure(let list):
+      report(list.diagnostics, plan: nil)
+      throw ExitCode.failure
+    }
+  }
+
+  /// Prints the errors on standard error, and with `--json` the document on standard output.
+  func report(_ diagnostics: [ManifestDiagnostic], plan: JSONValue?, applied: Bool? = nil) {
+    for diagnostic in diagnostics {
+      printError(diagnostic.rendered(file: manifest))
+    }
+    guard json else { return }
+    var document: [(String, JSONValue)] = [("manifest", .string(manifest))]
+    if case .object(let members)? = plan {
+      document = members
+    } else {
+      document += [("valid", .bool(false)), ("images", .array([]))]
+      document.append(("errors", .array(diagnostics.map { PlanReport.errorJSON($0, file: manifest) })))
+    }
+    if let applied { document.append(("applied", .bool(applied))) }
+    print(JSONValue.object(document).rendered())
+  }
+}

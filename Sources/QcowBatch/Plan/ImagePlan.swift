@@ -1,0 +1,26 @@
+import QcowCore
+
+/// What `plan` found for one image entry: its header before and after the edits, the bytes
+/// to write, and the errors tied to the manifest.
+struct ImagePlan: Sendable {
+  /// The manifest entry.
+  let entry: ManifestImage
+  /// The target path, resolved against the manifest's directory.
+  let target: String
+  /// The image the result starts from: `from` when given, else the target itself.
+  let source: String
+  /// The header area of the source, when it could be read.
+  var before: HeaderArea?
+  /// The header area after every edit, when they all applied.
+  var after: HeaderArea?
+  /// The header area bytes to write over offset 0 of the staged copy.
+  var encoded: [UInt8]?
+  /// The problems found, in manifest order.
+  var errors: [ManifestDiagnostic] = []
+
+  /// Whether the entry copies a template.
+  var copiesTemplate: Bool { entry.from != nil }
+
+  /// Whether the image can be staged.
+  var isValid: Bool { errors.isEmpty && encoded != nil }
+}

@@ -1,0 +1,121 @@
+import QcowCore
+
+/// The text and JSON forms of a plan.
+struct PlanReport {
+  let plan: EditPlan
+
+  /// A header field whose value the edits change.
+  struct FieldChange {
+    let field: HeaderField
+    let old: UInt64
+    let new: UInt64
+  }
+
+  /// The field changes of `image`, in field order.
+  static func fieldChanges(_ image: ImagePlan) -> [FieldChange] {
+    guard let before = image.before?.header, let after = image.after?.header else { return [] }
+    return HeaderField.all.compactMap { field in
+      before[field] == after[field] ? nil : FieldChange(field: field, old: before[field], new: after[field])
+    }
+  }
+
+  /// Extensions removed (in the source, gone after) and added (new after) by the edits.
+  static func extensionChanges(_ image: ImagePlan) -> (removed: [HeaderExtension], added: [HeaderExtension]) {
+    guard let before = image.before, let after = image.after else { return ([], []) }
+    let kept = Set(after.extensions.compactMap(\.offset))
+    return (before.extensions.filter { $0.offset.map { !kept.contains($0) } ?? false }, after.extensions.filter { $0.offset == nil })
+  }
+
+  /// Names of the feature bits that differ between `old` and `new` for `group`.
+  static func bitChanges(_ group: FeatureGroup, old: UInt64, new: UInt64) -> (set: [Int], cleared: [Int]) {
+    (FieldFormat.setBits(of: new & ~old), FieldFormat.setBits(of: old & ~new))
+  }
+
+  /// The plan for people.
+  func text() -> String {
+    var out = ""
+    for image in plan.images {
+      let origin = image.entry.from.map { "from \($0.value)" } ?? "edited in place"
+      out += "\(image.entry.path.value)  (\(origin))\n"
+      for change in PlanReport.fieldChanges(image) {
+        var line = "  \(change.field.name): \(change.field.format.render(change.old)) -> \(change.field.format.render(change.new))"
+        if let group = FeatureGroup.allCases.first(where: { $0.field == change.field }) {
+          let bits = PlanReport.bitChanges(group, old: change.old, new: change.new)
+          let named = { (bit: Int) in group.knownNames[bit].map { "\(bit) (\($0))" } ?? "\(bit)" }
+          let parts = bits.set.map { "set " + named($0) } + bits.cleared.map { "clear " + named($0) }
+          line += "  [" + parts.joined(separator: ", ") + "]"
+        }
+        out += line + "\n"
+      }
+      let extensions = PlanReport.extensionChanges(image)
+      for ext in extensions.removed {
+        out += "  - extension \(FieldFormat.hex.render(UInt64(ext.magic))) \(ExtensionKind.name(of: ext.magic)), \(ext.data.count) bytes\n"
+      }
+      for ext in extensions.added {
+        out += "  + extension \(FieldFormat.hex.render(UInt64(ext.magic))) \(ExtensionKind.name(of: ext.magic)), \(ext.data.count) bytes\n"
+      }
+      if let after = image.after, let used = try? after.usedBytes() {
+        let before = (try? image.before?.usedBytes()).flatMap { $0 }.map { "\($0) -> " } ?? ""
+        out += "  header area: \(before)\(used) of \(after.clusterSize) bytes\n"
+      }
+      if image.isValid && PlanReport.fieldChanges(image).isEmpty && extensions.removed.isEmpty && extensions.added.isEmpty {
+        out += "  no header changes\n"
+      }
+    }
+    let errors = plan.allErrors.count
+    out += plan.isValid ? "plan is valid: \(plan.images.count) images\n" : "plan is invalid: \(errors) errors\n"
+    return out
+  }
+
+  /// The plan as one JSON document.
+  func json() -> JSONValue {
+    let images = plan.images.map { image -> JSONValue in
+      let changes = PlanReport.fieldChanges(image).map { change in
+        JSONValue.object([
+          ("field", .string(change.field.name)), ("old", .number(change.old)), ("new", .number(change.new)),
+        ])
+      }
+      let extensions = PlanReport.extensionChanges(image)
+      let describe = { (ext: HeaderExtension) in
+        JSONValue.object([
+          ("magic", .number(UInt64(ext.magic))), ("name", .string(ExtensionKind.name(of: ext.magic))),
+          ("length", .number(UInt64(ext.data.count))),
+        ])
+      }
+      let used = (try? image.after?.usedBytes()).flatMap { $0 }
+      return .object([
+        ("path", .string(image.entry.path.value)),
+        ("target", .string(image.target)),
+        ("from", image.entry.from.map { .string($0.value) } ?? .null),
+        ("valid", .bool(image.isValid)),
+        ("changes", .array(changes)),
+        ("extensions_removed", .array(extensions.removed.map(describe))),
+        ("extensions_added", .array(extensions.added.map(describe))),
+        (
+          "header_area",
+          .object([
+            ("used", used.map { .number(UInt64($0)) } ?? .null),
+            ("cluster_size", image.after.map { .number(UInt64($0.clusterSize)) } ?? .null),
+          ])
+        ),
+        ("errors", .array(image.errors.map { PlanReport.errorJSON($0, file: plan.manifest.file) })),
+      ])
+    }
+    return .object([
+      ("manifest", .string(plan.manifest.file)),
+      ("valid", .bool(plan.isValid)),
+      ("images", .array(images)),
+      ("errors", .array(plan.allErrors.map { PlanReport.errorJSON($0, file: plan.manifest.file) })),
+    ])
+  }
+
+  /// One diagnostic as a JSON object.
+  static func errorJSON(_ diagnostic: ManifestDiagnostic, file: String) -> JSONValue {
+    .object([
+      ("file", .string(file)),
+      ("line", diagnostic.mark.map { .number(UInt64($0.line)) } ?? .null),
+      ("column", diagnostic.mark.map { .number(UInt64($0.column)) } ?? .null),
+      ("message", .string(diagnostic.message)),
+    ])
+  }
+}

@@ -1,0 +1,88 @@
+import Glibc
+import SystemPackage
+import QcowCore
+
+/// Builds the plan of a manifest: reads every source, checks `expect`, applies the edits in
+/// memory and validates the result. Writes nothing.
+enum Planner {
+  /// The plan of every image in `manifest`, plus errors that concern several images.
+  static func plan(_ manifest: Manifest) -> EditPlan {
+    var images = manifest.images.map { plan($0, in: manifest.directory) }
+    checkUniqueTargets(&images)
+    let spaceErrors = FreeSpace.check(images)
+    return EditPlan(manifest: manifest, images: images, errors: spaceErrors)
+  }
+
+  private static func plan(_ entry: ManifestImage, in directory: String) -> ImagePlan {
+    let target = ManifestPaths.resolve(entry.path.value, in: directory)
+    let source = entry.from.map { ManifestPaths.resolve($0.value, in: directory) } ?? target
+    var plan = ImagePlan(entry: entry, target: target, source: source)
+    let sourceMark = entry.from?.mark ?? entry.path.mark
+    let sourceName = entry.from?.value ?? entry.path.value
+    do {
+      plan.before = try ImageFile.withFile(source) { try HeaderArea(reading: $0) }
+    } catch {
+      plan.errors.append(ManifestDiagnostic(mark: sourceMark, message: "'\(sourceName)': \(error)"))
+      return plan
+    }
+    guard var area = plan.before else { return plan }
+    for expectation in entry.expect {
+      let (field, wanted) = expectation.value
+      let actual = area.header[field]
+      if actual != wanted {
+        plan.errors.append(
+          ManifestDiagnostic(
+            mark: expectation.mark,
+            message: "expected \(field.name) \(field.format.render(wanted)), '\(sourceName)' has \(field.format.render(actual))"))
+      }
+    }
+    for edit in entry.edits {
+      do {
+        if try area.apply(edit.value) == 0, case .deleteExtensions(let magic) = edit.value {
+          throw QcowError("no header extension \(FieldFormat.hex.render(UInt64(magic))) to delete")
+        }
+      } catch {
+        plan.errors.append(ManifestDiagnostic(mark: edit.mark, message: "\(error)"))
+      }
+    }
+    plan.after = area
+    do {
+      plan.encoded = try area.encoded()
+    } catch {
+      plan.errors.append(ManifestDiagnostic(mark: entry.mark, message: "'\(entry.path.value)': \(error)"))
+    }
+    checkTargetDirectory(&plan)
+    if let holder = ImageLocks.qemuHolder(of: target) {
+      plan.errors.append(ManifestDiagnostic(mark: entry.path.mark, message: "'\(entry.path.value)' \(holder)"))
+    }
+    return plan
+  }
+
+  private static func checkTargetDirectory(_ plan: inout ImagePlan) {
+    let real = ManifestPaths.canonical(plan.target) ?? plan.target
+    let directory = ManifestPaths.directory(of: real)
+    if access(directory, W_OK) != 0 {
+      plan.errors.append(
+        ManifestDiagnostic(
+          mark: plan.entry.path.mark,
+          message: "cannot write to the directory of '\(plan.entry.path.value)' (\(directory)): \(Errno.last)"))
+    }
+  }
+
+  /// Reports entries whose targets are the same file once symlinks and `..` are resolved.
+  private static func checkUniqueTargets(_ images: inout [ImagePlan]) {
+    var firstByPath: [String: Int] = [:]
+    for index in images.indices {
+      guard let canonical = ManifestPaths.canonicalTarget(images[index].target) else { continue }
+      if let first = firstByPath[canonical] {
+        let other = images[first].entry.path
+        images[index].errors.append(
+          ManifestDiagnostic(
+            mark: images[index].entry.path.mark,
+            message: "'\(images[index].entry.path.value)' is the same image as '\(other.value)' at line \(other.mark.line)"))
+      } else {
+        firstByPath[canonical] = index
+      }
+    }
+  }
+}

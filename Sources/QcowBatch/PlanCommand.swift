@@ -1,0 +1,24 @@
+import ArgumentParser
+import QcowCore
+
+/// `qcow-batch plan MANIFEST`: shows every change a manifest makes, writing nothing.
+struct PlanCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "plan",
+    abstract: "Show every change a manifest would make, and every error in it, without writing anything."
+  )
+
+  @OptionGroup var options: ManifestOptions
+
+  func run() throws {
+    let plan = Planner.plan(try options.load())
+    let report = PlanReport(plan: plan)
+    if options.json {
+      options.report(plan.allErrors, plan: report.json())
+    } else {
+      print(report.text(), terminator: "")
+      options.report(plan.allErrors, plan: nil)
+    }
+    if !plan.isValid { throw ExitCode.failure }
+  }
+}
