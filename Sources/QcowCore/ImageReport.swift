@@ -29,11 +29,10 @@ public struct ImageReport {
 
   /// The set bits of `group`, named.
   public func featureBits(_ group: FeatureGroup) -> [FeatureBit] {
-    let table = area.extensions.filter { $0.kind == .featureTable }.flatMap { FeatureTableEntry.decode($0.data) }
-    return FieldFormat.setBits(of: area.header[group.field]).map { bit in
-      let own = table.first { $0.type == group.tableType && Int($0.bit) == bit }?.name
-      return FeatureBit(
-        bit: bit, name: own ?? group.knownNames[bit], known: group.knownMask & (1 << UInt64(bit)) != 0)
+    FieldFormat.setBits(of: area.header[group.field]).map { bit in
+      FeatureBit(
+        bit: bit, name: area.featureName(group, bit: bit),
+        known: group.knownMask & (1 << UInt64(bit)) != 0)
     }
   }
 

@@ -9,7 +9,8 @@ public struct PythonInteger: Sendable, Equatable {
 
   /// Parses `text`, or returns nil when Python would raise ValueError.
   public init?(_ text: String) {
-    let trimmed = text.trimmingPythonWhitespace()
+    guard let ascii = text.pythonASCIIDigits() else { return nil }
+    let trimmed = ascii.trimmingPythonWhitespace()
     var rest = Substring(trimmed)
     var negative = false
     if let sign = rest.first, sign == "+" || sign == "-" {
@@ -56,6 +57,26 @@ public struct PythonInteger: Sendable, Equatable {
 }
 
 extension String {
+  /// The string as CPython's `int()` parses it: non-ASCII decimal digits become ASCII digits and
+  /// non-ASCII whitespace a space; nil when any other non-ASCII character makes it invalid.
+  func pythonASCIIDigits() -> String? {
+    var result = ""
+    for scalar in unicodeScalars {
+      if scalar.isASCII {
+        result.unicodeScalars.append(scalar)
+      } else if scalar.properties.isWhitespace {
+        result += " "
+      } else if scalar.properties.numericType == .decimal, let value = scalar.properties.numericValue,
+        let digit = Int(exactly: value)
+      {
+        result += String(digit)
+      } else {
+        return nil
+      }
+    }
+    return result
+  }
+
   /// The string without the leading and trailing whitespace Python's `int()` ignores.
   func trimmingPythonWhitespace() -> String {
     let isSpace: (Character) -> Bool = { $0.isWhitespace }

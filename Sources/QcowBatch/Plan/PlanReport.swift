@@ -41,7 +41,10 @@ struct PlanReport {
         var line = "  \(change.field.name): \(change.field.format.render(change.old)) -> \(change.field.format.render(change.new))"
         if let group = FeatureGroup.allCases.first(where: { $0.field == change.field }) {
           let bits = PlanReport.bitChanges(group, old: change.old, new: change.new)
-          let named = { (bit: Int) in group.knownNames[bit].map { "\(bit) (\($0))" } ?? "\(bit)" }
+          let named = { (bit: Int) in
+            (image.after?.featureName(group, bit: bit) ?? image.before?.featureName(group, bit: bit))
+              .map { "\(bit) (\($0))" } ?? "\(bit)"
+          }
           let parts = bits.set.map { "set " + named($0) } + bits.cleared.map { "clear " + named($0) }
           line += "  [" + parts.joined(separator: ", ") + "]"
         }

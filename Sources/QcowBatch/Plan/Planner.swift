@@ -61,6 +61,14 @@ enum Planner {
   private static func checkTargetDirectory(_ plan: inout ImagePlan) {
     let real = ManifestPaths.canonical(plan.target) ?? plan.target
     let directory = ManifestPaths.directory(of: real)
+    var status = stat()
+    guard stat(directory, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
+      plan.errors.append(
+        ManifestDiagnostic(
+          mark: plan.entry.path.mark,
+          message: "the directory of '\(plan.entry.path.value)' (\(directory)) does not exist"))
+      return
+    }
     if access(directory, W_OK) != 0 {
       plan.errors.append(
         ManifestDiagnostic(
