@@ -6,6 +6,7 @@ struct Qcow2Command: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "qcow2",
     abstract: "Dump or edit a qcow2 header exactly like qemu-iotests' qcow2.py.",
+    usage: "qcow-batch qcow2 IMAGE COMMAND [ARGS...] [-j]",
     discussion: """
       Commands: dump-header, dump-header-exts, set-header NAME VALUE, add-header-ext MAGIC DATA,
       add-header-ext-stdio MAGIC, del-header-ext MAGIC, set-feature-bit GROUP BIT.
