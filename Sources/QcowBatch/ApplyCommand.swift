@@ -20,7 +20,9 @@ struct ApplyCommand: ParsableCommand {
   func run() throws {
     let manifest = try options.load()
     let targets = manifest.images.map { ManifestPaths.resolve($0.path.value, in: manifest.directory) }
+    // A missing directory is not locked: the plan reports it against the manifest.
     let directories = targets.map { ManifestPaths.directory(of: ManifestPaths.canonicalTarget($0) ?? $0) }
+      .filter(ManifestPaths.isDirectory)
     var locks = try ImageLocks.DirectoryLocks(directories: dryRun ? [] : directories)
     defer { locks.release() }
     var originals: [String: FileIdentity] = [:]

@@ -12,6 +12,17 @@ public enum HeaderEdit: Sendable, Equatable {
   case deleteExtensions(magic: UInt32)
 }
 
+extension HeaderEdit {
+  /// The header field the edit changes, if it changes one.
+  public var field: HeaderField? {
+    switch self {
+    case .setField(let field, _): return field
+    case .setFeatureBit(let group, _), .clearFeatureBit(let group, _): return group.field
+    case .addExtension, .deleteExtensions: return nil
+    }
+  }
+}
+
 extension HeaderArea {
   /// Applies `edit` in memory and returns how many things it changed (for a deletion, the
   /// number of extensions removed). Fails when a value does not fit its field.

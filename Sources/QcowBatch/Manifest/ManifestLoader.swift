@@ -75,15 +75,20 @@ struct ManifestLoader {
     }
     let path = keys["path"].flatMap { located(string: $0, what: "path") }
     let from = keys["from"].flatMap { located(string: $0, what: "from") }
-    if let from, !ManifestPaths.isReadableFile(ManifestPaths.resolve(from.value, in: directory)) {
-      error(from.mark, "'from' image '\(from.value)' does not exist or is not readable")
+    if let from, let problem = ManifestPaths.fileProblem(ManifestPaths.resolve(from.value, in: directory)) {
+      error(from.mark, "'from' image '\(from.value)' \(problem)")
     }
-    if from == nil, let path, !ManifestPaths.isReadableFile(ManifestPaths.resolve(path.value, in: directory)) {
-      error(path.mark, "image '\(path.value)' does not exist (give 'from' to create it from a template)")
+    if from == nil, let path,
+      let problem = ManifestPaths.fileProblem(ManifestPaths.resolve(path.value, in: directory))
+    {
+      let hint = problem == ManifestPaths.missing ? " (give 'from' to create it from a template)" : ""
+      error(path.mark, "image '\(path.value)' \(problem)\(hint)")
     }
     let expect = keys["expect"].map { expectations($0) } ?? []
     var edits: [ManifestImage.Located<HeaderEdit>] = []
-    if let list = keys["edits"] { collectEdits(list, into: &edits, depth: 0) }
+    if let list = keys["edits"], !collectEdits(list, into: &edits) {
+      error(list.mark, "more than \(ManifestLoader.editLimit) edits for one image once shared lists are expanded")
+    }
     guard let path else { return nil }
     return ManifestImage(path: path, from: from, expect: expect, edits: edits, mark: node.mark)
   }
@@ -109,18 +114,16 @@ struct ManifestLoader {
   }
 
   /// Adds the edits of `node` (a sequence; nested sequences from shared lists are flattened).
-  private mutating func collectEdits(_ node: YAMLNode, into edits: inout [ManifestImage.Located<HeaderEdit>], depth: Int) {
+  /// Returns false, having stopped, when the edits would pass `editLimit`.
+  private mutating func collectEdits(_ node: YAMLNode, into edits: inout [ManifestImage.Located<HeaderEdit>]) -> Bool {
     guard case .sequence(let items) = node.content else {
       error(node.mark, "'edits' must be a sequence, found \(node.kindName)")
-      return
+      return true
     }
     for item in items {
-      guard edits.count < ManifestLoader.editLimit else {
-        error(item.mark, "more than \(ManifestLoader.editLimit) edits for one image")
-        return
-      }
+      guard edits.count < ManifestLoader.editLimit else { return false }
       switch item.content {
-      case .sequence: collectEdits(item, into: &edits, depth: depth + 1)
+      case .sequence: guard collectEdits(item, into: &edits) else { return false }
       case .scalar(let line):
         do {
           edits.append(ManifestImage.Located(value: try EditParser.shorthand(line), mark: item.mark))
@@ -131,6 +134,7 @@ struct ManifestLoader {
         if let edit = structuredEdit(item) { edits.append(ManifestImage.Located(value: edit, mark: item.mark)) }
       }
     }
+    return true
   }
 
   private mutating func structuredEdit(_ node: YAMLNode) -> HeaderEdit? {
@@ -144,26 +148,23 @@ struct ManifestLoader {
     let body = pair.value
     switch operation {
     case "set-header":
-      guard let keys = mapping(body, keys: ["field", "value"], required: ["field", "value"]),
-        let fieldNode = keys["field"], let name = string(fieldNode, what: "field"),
-        let field = headerField(name, at: fieldNode.mark), let valueNode = keys["value"],
-        let value = fieldValue(valueNode, field: field)
-      else { return nil }
-      return .setField(field, value)
+      guard let keys = mapping(body, keys: ["field", "value"], required: ["field", "value"]) else { return nil }
+      // The field and the value are checked apart, so that both errors are reported.
+      let field = keys["field"].flatMap { node in
+        string(node, what: "field").flatMap { headerField($0, at: node.mark) }
+      }
+      guard let valueNode = keys["value"] else { return nil }
+      guard let field else {
+        _ = number(valueNode, what: "value")
+        return nil
+      }
+      return fieldValue(valueNode, field: field).map { .setField(field, $0) }
     case "set-feature-bit", "clear-feature-bit":
-      guard let keys = mapping(body, keys: ["group", "bit"], required: ["group", "bit"]),
-        let groupNode = keys["group"], let groupName = string(groupNode, what: "group"),
-        let bitNode = keys["bit"], let bit = number(bitNode, what: "bit")
-      else { return nil }
-      guard let group = FeatureGroup(rawValue: groupName) else {
-        error(groupNode.mark, "unknown feature group '\(groupName)'; use incompatible, compatible or autoclear")
-        return nil
-      }
-      guard bit < 64 else {
-        error(bitNode.mark, "bit \(bit) is out of range [0, 64)")
-        return nil
-      }
-      return operation == "set-feature-bit" ? .setFeatureBit(group, Int(bit)) : .clearFeatureBit(group, Int(bit))
+      guard let keys = mapping(body, keys: ["group", "bit"], required: ["group", "bit"]) else { return nil }
+      let group = keys["group"].flatMap { featureGroup($0) }
+      let bit = keys["bit"].flatMap { featureBit($0) }
+      guard let group, let bit else { return nil }
+      return operation == "set-feature-bit" ? .setFeatureBit(group, bit) : .clearFeatureBit(group, bit)
     case "add-header-ext":
       guard let keys = mapping(body, keys: ["magic", "data", "hex", "file"], required: ["magic"]),
         let magicNode = keys["magic"], let magic = self.magic(magicNode)
@@ -294,6 +295,24 @@ struct ManifestLoader {
       return nil
     }
     return magic
+  }
+
+  private mutating func featureGroup(_ node: YAMLNode) -> FeatureGroup? {
+    guard let name = string(node, what: "group") else { return nil }
+    guard let group = FeatureGroup(rawValue: name) else {
+      error(node.mark, "unknown feature group '\(name)'; use incompatible, compatible or autoclear")
+      return nil
+    }
+    return group
+  }
+
+  private mutating func featureBit(_ node: YAMLNode) -> Int? {
+    guard let bit = number(node, what: "bit") else { return nil }
+    guard bit < 64 else {
+      error(node.mark, "bit \(bit) is out of range [0, 64)")
+      return nil
+    }
+    return Int(bit)
   }
 
   private mutating func headerField(_ name: String, at mark: YAMLMark) -> HeaderField? {

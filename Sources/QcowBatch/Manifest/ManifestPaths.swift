@@ -21,10 +21,31 @@ enum ManifestPaths {
     path.split(separator: "/").last.map(String.init) ?? path
   }
 
-  /// Whether `path` names a regular file this process can read.
-  static func isReadableFile(_ path: String) -> Bool {
+  /// Whether `path` names a directory (after symlinks).
+  static func isDirectory(_ path: String) -> Bool {
     var status = stat()
-    return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG && access(path, R_OK) == 0
+    return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR
+  }
+
+  /// What `fileProblem` says of a path that does not exist.
+  static let missing = "does not exist"
+
+  /// What keeps `path` from being read as an image (`missing`, not a regular file, not
+  /// readable), or nil when it is a regular file this process can read.
+  static func fileProblem(_ path: String) -> String? {
+    var status = stat()
+    guard stat(path, &status) == 0 else {
+      let error = Errno.last
+      return error == .noSuchFileOrDirectory ? missing : "cannot be read: \(error)"
+    }
+    guard (status.st_mode & S_IFMT) == S_IFREG else {
+      return (status.st_mode & S_IFMT) == S_IFDIR ? "is a directory, not an image file" : "is not a regular file"
+    }
+    guard access(path, R_OK) == 0 else {
+      let error = Errno.last
+      return "is not readable: \(error)"
+    }
+    return nil
   }
 
   /// The canonical absolute form of `path` with symlinks and `..` resolved, when it exists.

@@ -74,9 +74,19 @@ struct PlanReport {
   func json() -> JSONValue {
     let images = plan.images.map { image -> JSONValue in
       let changes = PlanReport.fieldChanges(image).map { change in
-        JSONValue.object([
+        var members: [(String, JSONValue)] = [
           ("field", .string(change.field.name)), ("old", .number(change.old)), ("new", .number(change.new)),
-        ])
+        ]
+        if let group = FeatureGroup.allCases.first(where: { $0.field == change.field }) {
+          let bits = PlanReport.bitChanges(group, old: change.old, new: change.new)
+          let named = { (bit: Int) in
+            let name = image.after?.featureName(group, bit: bit) ?? image.before?.featureName(group, bit: bit)
+            return JSONValue.object([("bit", .number(UInt64(bit))), ("name", name.map { .string($0) } ?? .null)])
+          }
+          members.append(("bits_set", .array(bits.set.map(named))))
+          members.append(("bits_cleared", .array(bits.cleared.map(named))))
+        }
+        return JSONValue.object(members)
       }
       let extensions = PlanReport.extensionChanges(image)
       let describe = { (ext: HeaderExtension) in

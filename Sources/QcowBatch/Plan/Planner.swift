@@ -45,6 +45,18 @@ enum Planner {
         plan.errors.append(ManifestDiagnostic(mark: edit.mark, message: "\(error)"))
       }
     }
+    // A version 2 header (or a short version 3 one) has no room for some fields: edits of
+    // them would not reach the disk.
+    let header = area.header
+    for edit in entry.edits {
+      guard let field = edit.value.field, !field.isPresent(version: header.version, headerLength: header.headerLength)
+      else { continue }
+      plan.errors.append(
+        ManifestDiagnostic(
+          mark: edit.mark,
+          message: "the result has no \(field.name) field (version \(header.version), header_length "
+            + "\(header.headerLength)): the edit would not reach the disk"))
+    }
     plan.after = area
     do {
       plan.encoded = try area.encoded()
