@@ -18,7 +18,7 @@ struct ApplyCommand: ParsableCommand {
   var dryRun = false
 
   func run() throws {
-    let manifest = try options.load()
+    let manifest = try options.load(forApply: true)
     let targets = manifest.images.map { ManifestPaths.resolve($0.path.value, in: manifest.directory) }
     // A missing directory is not locked: the plan reports it against the manifest.
     let directories = targets.map { ManifestPaths.directory(of: ManifestPaths.canonicalTarget($0) ?? $0) }
@@ -38,19 +38,31 @@ struct ApplyCommand: ParsableCommand {
       var transaction = try Transaction.stage(plan, originals: originals)
       try transaction.commit()
     } catch {
-      emit(report, errors: [ManifestDiagnostic(mark: nil, message: "\(error)")], applied: false)
+      let failure = ManifestDiagnostic(mark: nil, message: "\(error)")
+      emit(report, errors: [failure], applied: false, adding: true)
       throw ExitCode.failure
     }
     emit(report, errors: [], applied: true)
   }
 
-  private func emit(_ report: PlanReport, errors: [ManifestDiagnostic], applied: Bool) {
+  /// Prints the report and `errors`; with `adding`, the errors are not the plan's own and the
+  /// JSON document lists them with the plan's errors.
+  private func emit(_ report: PlanReport, errors: [ManifestDiagnostic], applied: Bool, adding: Bool = false) {
     if options.json {
-      options.report(errors, plan: report.json(), applied: applied)
+      var document = report.json()
+      if adding, case .object(let members) = document {
+        let added = errors.map { PlanReport.errorJSON($0, file: report.plan.manifest.file) }
+        let merged = members.map { key, value -> (String, JSONValue) in
+          guard key == "errors", case .array(let listed) = value else { return (key, value) }
+          return (key, .array(listed + added))
+        }
+        document = .object(merged)
+      }
+      options.report(errors, plan: document, applied: applied)
       return
     }
     print(report.text(), terminator: "")
     options.report(errors, plan: nil)
-    if applied { print("applied: \(report.plan.images.count) images written") }
+    if applied { print("applied: \(PlanReport.count(report.plan.images.count, "image")) written") }
   }
 }

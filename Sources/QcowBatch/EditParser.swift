@@ -38,7 +38,11 @@ enum EditParser {
       return operation == "set-feature-bit" ? .setFeatureBit(group, Int(value)) : .clearFeatureBit(group, Int(value))
     case "add-header-ext":
       try expectCount(operands, ["MAGIC", "DATA"], operation)
-      return .addExtension(magic: try magic(operands[0]), data: Array(operands[1].utf8))
+      let magic = try magic(operands[0])
+      guard magic != 0 else {
+        throw ArgumentError(message: "magic 0 is the end-of-extensions marker, not an extension type")
+      }
+      return .addExtension(magic: magic, data: Array(operands[1].utf8))
     case "del-header-ext":
       try expectCount(operands, ["MAGIC"], operation)
       return .deleteExtensions(magic: try magic(operands[0]))

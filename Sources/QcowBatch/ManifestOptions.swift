@@ -9,12 +9,13 @@ struct ManifestOptions: ParsableArguments {
   @Flag(help: "Print one JSON document instead of text.")
   var json = false
 
-  /// Loads the manifest, printing every error and failing when there is any.
-  func load() throws -> Manifest {
+  /// Loads the manifest, printing every error and failing when there is any; `apply` says
+  /// so, for its JSON document to tell that nothing was applied.
+  func load(forApply: Bool = false) throws -> Manifest {
     switch ManifestLoader.load(manifest) {
     case .success(let loaded): return loaded
     case .failure(let list):
-      report(list.diagnostics, plan: nil)
+      report(list.diagnostics, plan: nil, applied: forApply ? false : nil)
       throw ExitCode.failure
     }
   }

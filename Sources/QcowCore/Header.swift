@@ -14,7 +14,7 @@ public struct Header: Sendable, Equatable {
   /// Parses the header at the start of `bytes`, applying the version 2 defaults.
   public init(parsing bytes: [UInt8]) throws {
     guard let version = bytes.uint32(at: HeaderField.version.offset) else {
-      throw QcowError("file too short for a qcow2 header (\(bytes.count) bytes)")
+      throw QcowError("file too short for a qcow2 header (\(bytes.count) \(bytes.count == 1 ? "byte" : "bytes"))")
     }
     let needed = version == 2 ? Header.version2Length : Header.version3Length
     guard bytes.count >= needed else {

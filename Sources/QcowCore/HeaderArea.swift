@@ -19,6 +19,8 @@ public struct HeaderArea: Sendable {
   public let fileSize: UInt64
   /// The original bytes of the first cluster (fewer when the file is shorter).
   let original: [UInt8]
+  /// Where the header area ended as read: past the end marker, or the backing file name.
+  public let originalEnd: Int
 
   /// Reads and checks the header area of `file`.
   public init(reading file: ImageFile) throws {
@@ -45,8 +47,9 @@ public struct HeaderArea: Sendable {
     }
     let backingOffset = header[.backingFileOffset]
     let limit = backingOffset == 0 ? clusterSize : Int(min(backingOffset, UInt64(clusterSize)))
+    var end = 0
     extensions = try HeaderArea.readExtensions(
-      original, from: Int(headerLength), limit: limit, file: file, clusterSize: clusterSize)
+      original, from: Int(headerLength), limit: limit, file: file, clusterSize: clusterSize, end: &end)
     if backingOffset == 0 {
       backingFileName = nil
     } else {
@@ -59,15 +62,18 @@ public struct HeaderArea: Sendable {
           "backing file name (\(size) bytes at offset \(backingOffset)) runs past \(place)")
       }
       backingFileName = name
+      end = max(end, start + count)
     }
+    originalEnd = end
   }
 
   /// Parses the extension list starting at `start`, stopping at the end marker or `limit`.
   private static func readExtensions(
-    _ bytes: [UInt8], from start: Int, limit: Int, file: ImageFile, clusterSize: Int
+    _ bytes: [UInt8], from start: Int, limit: Int, file: ImageFile, clusterSize: Int, end: inout Int
   ) throws -> [HeaderExtension] {
     var result: [HeaderExtension] = []
     var position = start
+    defer { end = position }
     func pastEnd(_ end: Int) -> String {
       UInt64(end) > file.size ? "the end of the file (\(file.size) bytes)" : "the header area (offset \(limit))"
     }
@@ -75,7 +81,10 @@ public struct HeaderArea: Sendable {
       guard let magic = bytes.uint32(at: position), let length = bytes.uint32(at: position + 4) else {
         throw QcowError("header extension at offset \(position) runs past \(pastEnd(position + 8))")
       }
-      if magic == 0 { break }
+      if magic == 0 {
+        position += 8
+        break
+      }
       let dataEnd = position + 8 + Int(length)
       guard dataEnd <= limit, let data = bytes.bytes(at: position + 8, length: Int(length)) else {
         throw QcowError(

@@ -5,7 +5,7 @@ public struct ImageReport {
 
   /// The header area reported on.
   public let area: HeaderArea
-  /// Bytes of the first cluster the header area takes.
+  /// Bytes of the first cluster the header area takes, as read.
   public let usedBytes: Int
   /// Problems QEMU would refuse, repair or warn about.
   public let warnings: [String]
@@ -13,7 +13,7 @@ public struct ImageReport {
   /// A report on `area`, read from `file`.
   public init(area: HeaderArea, file: ImageFile) throws {
     self.area = area
-    usedBytes = try area.usedBytes()
+    usedBytes = area.originalEnd
     warnings = HeaderWarnings.check(area)
   }
 

@@ -37,12 +37,19 @@ struct Transaction {
   }
 
   /// Renames every staged image over its target. Before the first rename each original is
-  /// checked unchanged and kept reachable by a hard link; if a rename fails, the targets
-  /// already replaced get their originals back and every temporary file is removed.
+  /// checked unchanged and not held by a QEMU started while staging, and kept reachable by a
+  /// hard link; if a rename fails, the targets already replaced get their originals back and
+  /// every temporary file is removed.
   mutating func commit() throws {
     defer { discard() }
-    for image in staged where FileIdentity(path: image.target) != image.original {
-      throw QcowError("'\(image.plan.entry.path.value)' changed since it was read; nothing was replaced")
+    for image in staged {
+      let name = image.plan.entry.path.value
+      if FileIdentity(path: image.target) != image.original {
+        throw QcowError("'\(name)' changed since it was read; nothing was replaced")
+      }
+      if let holder = ImageLocks.qemuHolder(of: image.target) {
+        throw QcowError("'\(name)' \(holder); nothing was replaced")
+      }
     }
     for image in staged {
       backups.append(image.original == nil ? nil : try link(image))

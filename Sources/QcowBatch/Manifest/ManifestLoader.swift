@@ -171,7 +171,8 @@ struct ManifestLoader {
       else { return nil }
       let sources = ["data", "hex", "file"].filter { keys[$0] != nil }
       guard sources.count <= 1 else {
-        error(body.mark, "give one of 'data', 'hex' or 'file', not \(sources.joined(separator: " and "))")
+        let given = sources.dropLast().joined(separator: ", ") + " and " + (sources.last ?? "")
+        error(body.mark, "give one of 'data', 'hex' or 'file', not \(given)")
         return nil
       }
       guard let payload = payload(keys) else { return nil }

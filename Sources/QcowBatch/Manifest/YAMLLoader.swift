@@ -38,8 +38,14 @@ enum YAMLLoader {
 
   private static func parserError(_ parser: yaml_parser_t) -> YAMLError {
     let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
-    let context = parser.context.map { String(cString: $0) + ": " } ?? ""
-    return YAMLError(mark: mark(parser.problem_mark), message: "YAML syntax error: \(context)\(problem)")
+    let at = mark(parser.problem_mark)
+    // The context names what was open, and where, e.g. the unclosed flow mapping.
+    let context = parser.context.map { text in
+      let start = mark(parser.context_mark)
+      let place = start == at ? "" : " started at line \(start.line), column \(start.column)"
+      return String(cString: text) + place + ": "
+    }
+    return YAMLError(mark: at, message: "YAML syntax error: \(context ?? "")\(problem)")
   }
 
   /// Turns libyaml's node table into `YAMLNode`s, sharing aliased nodes and bounding expansion.

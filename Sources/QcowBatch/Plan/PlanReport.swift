@@ -66,7 +66,9 @@ struct PlanReport {
       }
     }
     let errors = plan.allErrors.count
-    out += plan.isValid ? "plan is valid: \(plan.images.count) images\n" : "plan is invalid: \(errors) errors\n"
+    out += plan.isValid
+      ? "plan is valid: \(PlanReport.count(plan.images.count, "image"))\n"
+      : "plan is invalid: \(PlanReport.count(errors, "error"))\n"
     return out
   }
 
@@ -120,6 +122,11 @@ struct PlanReport {
       ("images", .array(images)),
       ("errors", .array(plan.allErrors.map { PlanReport.errorJSON($0, file: plan.manifest.file) })),
     ])
+  }
+
+  /// `count` and `noun`, plural unless the count is 1: "1 image", "2 images".
+  static func count(_ count: Int, _ noun: String) -> String {
+    "\(count) \(noun)\(count == 1 ? "" : "s")"
   }
 
   /// One diagnostic as a JSON object.

@@ -1,0 +1,193 @@
+import Foundation
+import Testing
+
+/// A temporary tree for the manifest tests: `ws/`, the manifest's directory, holds a fixed
+/// set of images made by qemu-img and the files the manifests name; `elsewhere/` is an
+/// empty directory to run qcow-batch from, so that relative paths must resolve against the
+/// manifest's directory and not the working directory.
+struct ManifestWorkspace {
+  /// The manifest's file name inside `directory`.
+  static let manifestName = "m.yaml"
+  /// Replaced by the canonical path of the manifest's directory in manifests and messages.
+  static let directoryPlaceholder = "{dir}"
+  /// The text of `payloads/hello.bin`.
+  static let payload = "payload bytes\n"
+
+  /// Holds `ws/` and `elsewhere/`; removed by `remove()`.
+  let root: URL
+  /// The manifest's directory, `root/ws`, with symlinks resolved.
+  let directory: URL
+  /// An empty directory beside `directory`.
+  let elsewhere: URL
+
+  /// Makes the tree every manifest table may refer to, relative to `directory`:
+  /// - `templates/base.qcow2`: 64 MiB, 64 KiB clusters, with QEMU's feature table
+  /// - `templates/small-512.qcow2`: 1 MiB, 512-byte clusters, no header extension
+  /// - `templates/lazy.qcow2`: 64 MiB with lazy refcounts (compatible bit 0)
+  /// - `images/existing.qcow2`: an image to edit in place
+  /// - `payloads/hello.bin`: `payload`; `empty.raw`: an empty file
+  /// - `not-qcow2.raw`: a raw image of zeros
+  /// - `sub/`, `out/`: empty directories; `locked/`: an empty directory with mode 0555
+  /// - `link.qcow2` → `images/existing.qcow2`, `outlink` → `out`: symlinks
+  init() throws {
+    try self.init(copying: nil)
+    let files = FileManager.default
+    for name in ["templates", "images", "payloads", "sub", "out", "locked"] {
+      try files.createDirectory(at: directory.appendingPathComponent(name), withIntermediateDirectories: true)
+    }
+    try qemuImg(["create", "-q", "-f", "qcow2", "templates/base.qcow2", "64M"])
+    try qemuImg(["create", "-q", "-f", "qcow2", "-o", "cluster_size=512", "templates/small-512.qcow2", "1M"])
+    try qemuImg(["create", "-q", "-f", "qcow2", "-o", "lazy_refcounts=on", "templates/lazy.qcow2", "64M"])
+    try qemuImg(["create", "-q", "-f", "qcow2", "images/existing.qcow2", "64M"])
+    try qemuImg(["create", "-q", "-f", "raw", "not-qcow2.raw", "1M"])
+    try write("payloads/hello.bin", ManifestWorkspace.payload)
+    try write("empty.raw", "")
+    try files.createSymbolicLink(atPath: path("link.qcow2"), withDestinationPath: "images/existing.qcow2")
+    try files.createSymbolicLink(atPath: path("outlink"), withDestinationPath: "out")
+    // Readable by the unprivileged user some cases run as; `locked/` stays unwritable.
+    try expectSuccess(TestSupport.tool("chmod", ["-R", "a+rX", root.path]), "chmod")
+    try files.setAttributes([.posixPermissions: 0o555], ofItemAtPath: path("locked"))
+  }
+
+  /// A tree whose manifest directory is a copy of `source` (empty when nil).
+  init(copying source: URL?) throws {
+    root = try TestSupport.makeTemporaryDirectory("qcow-batch-manifest").resolvingSymlinksInPath()
+    directory = root.appendingPathComponent("ws")
+    elsewhere = root.appendingPathComponent("elsewhere")
+    try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+    if let source {
+      try expectSuccess(TestSupport.tool("cp", ["-R", source.path, directory.path]), "cp")
+    } else {
+      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+  }
+
+  /// The absolute path of `relative`, a path inside `directory`.
+  func path(_ relative: String) -> String {
+    directory.appendingPathComponent(relative).path
+  }
+
+  /// Writes `text` to `relative`, replacing the placeholder with the directory's path.
+  func write(_ relative: String, _ text: String) throws {
+    let resolved = text.replacingOccurrences(of: ManifestWorkspace.directoryPlaceholder, with: directory.path)
+    try Data(resolved.utf8).write(to: directory.appendingPathComponent(relative))
+  }
+
+  /// Writes the manifest.
+  func writeManifest(_ text: String) throws {
+    try write(ManifestWorkspace.manifestName, text)
+  }
+
+  /// Removes the whole tree.
+  func remove() {
+    try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path("locked"))
+    try? FileManager.default.removeItem(at: root)
+  }
+
+  /// Runs qemu-img in the manifest's directory and fails on a non-zero exit.
+  func qemuImg(_ arguments: [String]) throws {
+    try expectSuccess(TestSupport.tool("qemu-img", arguments, directory: directory), "qemu-img")
+  }
+
+  /// Runs `qcow-batch` on the manifest: from the manifest's directory with the bare name,
+  /// or from `elsewhere` with a path through `..`; as an unprivileged user when asked (when
+  /// the tests run as root, which ignores directory permissions).
+  func qcowBatch(
+    _ arguments: [String], manifest name: String = manifestName, fromElsewhere: Bool = false,
+    unprivileged: Bool = false
+  ) throws -> ProcessResult {
+    let manifest = fromElsewhere ? "../ws/\(name)" : name
+    let cwd = fromElsewhere ? elsewhere : directory
+    guard unprivileged, getuid() == 0 else {
+      return try TestSupport.qcowBatch(arguments + [manifest], directory: cwd)
+    }
+    let drop = ["--reuid=65534", "--regid=65534", "--clear-groups", TestSupport.binary.path]
+    return try TestSupport.run(URL(fileURLWithPath: "/usr/bin/setpriv"), drop + arguments + [manifest], directory: cwd)
+  }
+
+  /// Every entry under `root`, by path relative to it: type, mode, symlink target, and for
+  /// regular files their sha256. Equal snapshots mean nothing was written, created or removed.
+  func snapshot() throws -> [String: String] {
+    let listing = try TestSupport.tool("find", [".", "-mindepth", "1", "-printf", "%P\\t%y %m %l\\n"], directory: root)
+    try expectSuccess(listing, "find")
+    var entries: [String: String] = [:]
+    for line in listing.out.split(separator: "\n") {
+      let parts = line.split(separator: "\t", maxSplits: 1).map(String.init)
+      guard let name = parts.first else { continue }
+      entries[name] = parts.dropFirst().first ?? ""
+    }
+    let files = entries.filter { $0.value.hasPrefix("f ") }.keys.sorted()
+    let sums = try TestSupport.tool("sha256sum", ["--"] + files, directory: root)
+    try expectSuccess(sums, "sha256sum")
+    for line in sums.out.split(separator: "\n") {
+      let hash = String(line.prefix(64))
+      let name = String(line.dropFirst(66))
+      entries[name, default: ""] += hash
+    }
+    return entries
+  }
+}
+
+/// Records a failure with the tool's output when `result` is not a clean exit.
+func expectSuccess(_ result: ProcessResult, _ what: String) throws {
+  #expect(result.status == 0 && !result.crashed, "\(what) failed: \(result.err)")
+  if result.status != 0 { throw ManifestTestError("\(what) exited \(result.status)") }
+}
+
+/// A failure in a test's own setup.
+struct ManifestTestError: Error, CustomStringConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
+}
+
+/// A header extension as stored in an image.
+struct StoredExtension: Equatable, CustomStringConvertible {
+  let magic: UInt32
+  let data: [UInt8]
+
+  var description: String { "0x\(String(magic, radix: 16)) (\(data.count) bytes)" }
+}
+
+/// Reads an image's header without qcow-batch, as an independent check of what it wrote.
+enum StoredHeader {
+  /// The header fields, as `qcow-batch qcow2 IMAGE dump-header -j` names them.
+  static func fields(_ image: String) throws -> [String: UInt64] {
+    let result = try TestSupport.qcowBatch(["qcow2", image, "dump-header", "-j"])
+    try expectSuccess(result, "dump-header")
+    // Like qcow2.py, dump-header -j prints the header object, a blank line, then the extensions.
+    let header = result.out.components(separatedBy: "\n\n").first ?? ""
+    guard let object = try JSONSerialization.jsonObject(with: Data(header.utf8)) as? [String: Any] else {
+      throw ManifestTestError("dump-header -j printed no JSON object")
+    }
+    return try object.mapValues { try unsigned($0) }
+  }
+
+  /// A JSON number as UInt64, whether JSONSerialization made it a signed or unsigned one.
+  static func unsigned(_ value: Any) throws -> UInt64 {
+    guard let number = value as? NSNumber else { throw ManifestTestError("\(value) is not a number") }
+    if let exact = value as? UInt64 { return exact }
+    return number.uint64Value
+  }
+
+  /// The header extensions, parsed from the bytes after `header_length` up to the end marker.
+  static func extensions(_ image: String) throws -> [StoredExtension] {
+    let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: image)))
+    func word(_ offset: Int) throws -> UInt32 {
+      guard offset >= 0, offset + 4 <= bytes.count else { throw ManifestTestError("header runs past the file") }
+      return bytes[offset..<offset + 4].reduce(0) { $0 << 8 | UInt32($1) }
+    }
+    let version = try word(4)
+    var offset = version >= 3 ? Int(try word(100)) : 72
+    var result: [StoredExtension] = []
+    while true {
+      let magic = try word(offset)
+      if magic == 0 { return result }
+      let length = Int(try word(offset + 4))
+      guard offset + 8 + length <= bytes.count, result.count < 1000 else {
+        throw ManifestTestError("header extension at \(offset) runs past the file")
+      }
+      result.append(StoredExtension(magic: magic, data: Array(bytes[offset + 8..<offset + 8 + length])))
+      offset += 8 + (length + 7) / 8 * 8
+    }
+  }
+}
