@@ -14,7 +14,8 @@ extension HeaderArea {
     }
     if let huge = extensions.first(where: { $0.data.count > Int(UInt32.max) }) {
       throw QcowError(
-        "header extension \(FieldFormat.hex.render(UInt64(huge.magic))) has \(huge.data.count) bytes, more than a 32-bit length holds")
+        "header extension \(FieldFormat.hex.render(UInt64(huge.magic))) has \(huge.data.count) bytes, more than a 32-bit length holds"
+      )
     }
     guard layout.end <= clusterSize else {
       let names = backingFileName.map { ", backing file name \($0.count)" } ?? ""

@@ -9,10 +9,14 @@ enum HeaderWarnings {
     let version = header.version
     if version != 2 && version != 3 { warn("version \(version): QEMU supports only 2 and 3") }
     let headerLength = header.headerLength
-    if version == 3 && headerLength < 104 { warn("header_length \(headerLength) is below 104: QEMU refuses the image (header too short)") }
+    if version == 3 && headerLength < 104 {
+      warn("header_length \(headerLength) is below 104: QEMU refuses the image (header too short)")
+    }
     if headerLength % 8 != 0 { warn("header_length \(headerLength) is not a multiple of 8") }
     let backingOffset = header[.backingFileOffset]
-    if backingOffset > cs { warn("backing_file_offset \(backingOffset) is past the first cluster: QEMU refuses the image") }
+    if backingOffset > cs {
+      warn("backing_file_offset \(backingOffset) is past the first cluster: QEMU refuses the image")
+    }
     if backingOffset != 0 && header[.backingFileSize] > 1023 {
       warn("backing_file_size \(header[.backingFileSize]) is over 1023: QEMU refuses the name as too long")
     }
@@ -29,7 +33,9 @@ enum HeaderWarnings {
     if unknownIncompatible != 0 {
       warn("unknown incompatible feature bits \(FieldFormat.flags.render(unknownIncompatible)): QEMU refuses the image")
     }
-    if incompatible & 0x2 != 0 { warn("corrupt bit set: QEMU opens the image read-only only (qemu-img check -r repairs)") }
+    if incompatible & 0x2 != 0 {
+      warn("corrupt bit set: QEMU opens the image read-only only (qemu-img check -r repairs)")
+    }
     if incompatible & 0x1 != 0 { warn("dirty bit set: QEMU rebuilds the refcounts on the next read-write open") }
     if incompatible & 0x10 != 0 && header[.clusterBits] < 14 {
       warn("extended L2 entries with \(area.clusterSize)-byte clusters: QEMU needs 16 KiB or more")
@@ -42,12 +48,15 @@ enum HeaderWarnings {
     }
     if header[.nbSnapshots] > 65536 { warn("nb_snapshots \(header[.nbSnapshots]) is over QEMU's limit of 65536") }
     if let needed = requiredL1Size(header, clusterBits: header[.clusterBits]), UInt64(header[.l1Size]) < needed {
-      warn("l1_size \(header[.l1Size]) is too small for size \(header[.size]) (needs \(needed)): QEMU refuses the image")
+      warn(
+        "l1_size \(header[.l1Size]) is too small for size \(header[.size]) (needs \(needed)): QEMU refuses the image")
     }
     if header[.l1Size] > (32 << 20) / 8 { warn("l1_size \(header[.l1Size]) is over QEMU's 32 MiB L1 limit") }
     let unknownAutoclear = header[.autoclearFeatures] & ~FeatureGroup.autoclear.knownMask
     if unknownAutoclear != 0 {
-      warn("unknown autoclear bits \(FieldFormat.flags.render(unknownAutoclear)): QEMU clears them on the next read-write open")
+      warn(
+        "unknown autoclear bits \(FieldFormat.flags.render(unknownAutoclear)): QEMU clears them on the next read-write open"
+      )
     }
     warnings += extensionWarnings(area)
     return warnings
@@ -109,8 +118,12 @@ enum HeaderWarnings {
       warn("Data file extension without incompatible bit 2: QEMU refuses the image")
     }
     let hasCrypto = seen.contains(ExtensionKind.cryptoHeader.rawValue)
-    if header[.cryptMethod] == 2 && !hasCrypto { warn("LUKS encryption without a crypto header extension: QEMU refuses the image") }
-    if header[.cryptMethod] != 2 && hasCrypto { warn("crypto header extension without LUKS encryption: QEMU refuses the image") }
+    if header[.cryptMethod] == 2 && !hasCrypto {
+      warn("LUKS encryption without a crypto header extension: QEMU refuses the image")
+    }
+    if header[.cryptMethod] != 2 && hasCrypto {
+      warn("crypto header extension without LUKS encryption: QEMU refuses the image")
+    }
     return warnings
   }
 }

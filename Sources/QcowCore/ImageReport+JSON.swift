@@ -68,7 +68,10 @@ extension ImageReport {
     case .featureTable:
       let entries = FeatureTableEntry.decode(ext.data).map { entry in
         JSONValue.object([
-          ("type", .string(FeatureGroup.allCases.first { $0.tableType == entry.type }?.rawValue ?? "type \(entry.type)")),
+          (
+            "type",
+            .string(FeatureGroup.allCases.first { $0.tableType == entry.type }?.rawValue ?? "type \(entry.type)")
+          ),
           ("bit", .number(UInt64(entry.bit))), ("name", .string(entry.name)),
         ])
       }
@@ -78,10 +81,15 @@ extension ImageReport {
     case nil: break
     }
     if ext.kind == nil || (ext.kind == .bitmaps && ext.bitmaps == nil) {
-      members.append(("data_hex", .string(ext.data.map { byte in
-        let hex = String(byte, radix: 16)
-        return hex.count == 1 ? "0" + hex : hex
-      }.joined())))
+      members.append(
+        (
+          "data_hex",
+          .string(
+            ext.data.map { byte in
+              let hex = String(byte, radix: 16)
+              return hex.count == 1 ? "0" + hex : hex
+            }.joined())
+        ))
     }
     return .object(members)
   }

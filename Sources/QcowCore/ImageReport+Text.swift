@@ -20,11 +20,13 @@ extension ImageReport {
     if area.extensions.isEmpty { out += "  none\n" }
     for ext in area.extensions {
       let place = ext.offset.map { " at offset \($0)" } ?? ""
-      out += "  \(FieldFormat.hex.render(UInt64(ext.magic))) \(ExtensionKind.name(of: ext.magic))\(place), \(ext.data.count) bytes\n"
+      out +=
+        "  \(FieldFormat.hex.render(UInt64(ext.magic))) \(ExtensionKind.name(of: ext.magic))\(place), \(ext.data.count) bytes\n"
       out += extensionDetails(ext).map { "    \($0)\n" }.joined()
     }
     if let name = backingFile {
-      out += "\nBacking file              \(name) (offset \(header[.backingFileOffset]), \(header[.backingFileSize]) bytes)\n"
+      out +=
+        "\nBacking file              \(name) (offset \(header[.backingFileOffset]), \(header[.backingFileSize]) bytes)\n"
     }
     out += "\nWarnings:\n"
     out += warnings.isEmpty ? "  none\n" : warnings.map { "  - \($0)\n" }.joined()
@@ -45,10 +47,13 @@ extension ImageReport {
       }
     case .bitmaps:
       guard let bitmaps = ext.bitmaps else { return ["data: \(ext.dataDisplay)"] }
-      return ["\(bitmaps.nbBitmaps) bitmaps, directory at \(FieldFormat.hex.render(bitmaps.directoryOffset)), \(bitmaps.directorySize) bytes"]
+      return [
+        "\(bitmaps.nbBitmaps) bitmaps, directory at \(FieldFormat.hex.render(bitmaps.directoryOffset)), \(bitmaps.directorySize) bytes"
+      ]
         + bitmaps.directory.map { entry in
           let flags = entry.flagNames.isEmpty ? "" : " [\(entry.flagNames.joined(separator: ", "))]"
-          return "bitmap '\(entry.name)': granularity 2^\(entry.granularityBits), table at \(FieldFormat.hex.render(entry.tableOffset)) (\(entry.tableSize) entries)\(flags)"
+          return
+            "bitmap '\(entry.name)': granularity 2^\(entry.granularityBits), table at \(FieldFormat.hex.render(entry.tableOffset)) (\(entry.tableSize) entries)\(flags)"
         }
     case nil: return ["data: \(ext.dataDisplay)"]
     }

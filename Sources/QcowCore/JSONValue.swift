@@ -26,7 +26,10 @@ public indirect enum JSONValue: Sendable, Equatable {
     case .bool(let flag): out += flag ? "true" : "false"
     case .null: out += "null"
     case .array(let items):
-      guard !items.isEmpty else { return out += "[]" }
+      guard !items.isEmpty else {
+        out += "[]"
+        return
+      }
       out += "["
       for (index, item) in items.enumerated() {
         out += (index == 0 ? "\n" : ",\n") + JSONValue.indent(depth + 1)
@@ -34,7 +37,10 @@ public indirect enum JSONValue: Sendable, Equatable {
       }
       out += "\n" + JSONValue.indent(depth) + "]"
     case .object(let members):
-      guard !members.isEmpty else { return out += "{}" }
+      guard !members.isEmpty else {
+        out += "{}"
+        return
+      }
       out += "{"
       for (index, (key, value)) in members.enumerated() {
         out += (index == 0 ? "\n" : ",\n") + JSONValue.indent(depth + 1)

@@ -32,7 +32,8 @@ public struct Qcow2PyDump {
     var out = ""
     for ext in area.extensions {
       out += "Header extension:\n"
-      out += Qcow2PyDump.line("magic", "\(FieldFormat.hex.render(UInt64(ext.magic))) (\(ExtensionKind.name(of: ext.magic)))")
+      out += Qcow2PyDump.line(
+        "magic", "\(FieldFormat.hex.render(UInt64(ext.magic))) (\(ExtensionKind.name(of: ext.magic)))")
       out += Qcow2PyDump.line("length", String(ext.data.count))
       if let bitmaps = ext.bitmaps {
         out += try bitmapsText(bitmaps)

@@ -104,7 +104,8 @@ struct ManifestApplyCheck {
     let apply = try workspace.qcowBatch(["apply"], manifest: manifest, fromElsewhere: true)
     #expect(apply.status == 0 && apply.err.isEmpty, "apply: \(apply.err)")
     let count = images.count
-    #expect(apply.out.hasSuffix("applied: \(count) \(count == 1 ? "image" : "images") written\n"), "apply: \(apply.out)")
+    #expect(
+      apply.out.hasSuffix("applied: \(count) \(count == 1 ? "image" : "images") written\n"), "apply: \(apply.out)")
     try checkOnlyOutputsChanged(before: before)
     for image in images {
       guard let source = sources[image.source] else { continue }

@@ -635,7 +635,10 @@ extension ManifestErrorCase {
   private func checkText(_ result: ProcessResult, errors: Int, stage: ManifestErrorCase.Stage, command: String) {
     switch stage {
     case .load: #expect(result.out.isEmpty, "\(command) printed a plan for a manifest that did not load")
-    case .plan: #expect(result.out.hasSuffix("plan is invalid: \(errors) \(errors == 1 ? "error" : "errors")\n"), "\(command): \(result.out)")
+    case .plan:
+      #expect(
+        result.out.hasSuffix("plan is invalid: \(errors) \(errors == 1 ? "error" : "errors")\n"),
+        "\(command): \(result.out)")
     }
   }
 

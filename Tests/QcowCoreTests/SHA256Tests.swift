@@ -41,6 +41,12 @@ struct SHA256Tests {
       hash.update(Array(message[start..<min(start + piece, message.count)]))
       start += piece
     }
-    #expect(hash.finalize() == { var whole = SHA256(); whole.update(message); return whole.finalize() }())
+    #expect(
+      hash.finalize()
+        == {
+          var whole = SHA256()
+          whole.update(message)
+          return whole.finalize()
+        }())
   }
 }

@@ -8,18 +8,21 @@ enum LinuxCalls {
   /// `lseek` whence: the next hole.
   static let seekHole: Int32 = 4
 
-  private typealias CopyFileRange = @convention(c) (
-    Int32, UnsafeMutablePointer<Int64>?, Int32, UnsafeMutablePointer<Int64>?, Int, UInt32
-  ) -> Int
+  private typealias CopyFileRange =
+    @convention(c) (
+      Int32, UnsafeMutablePointer<Int64>?, Int32, UnsafeMutablePointer<Int64>?, Int, UInt32
+    ) -> Int
 
-  nonisolated(unsafe) private static let copyFileRangeCall: CopyFileRange? = {
+  private static let copyFileRangeCall: CopyFileRange? = {
     // RTLD_DEFAULT is the null handle in glibc.
     guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "copy_file_range") else { return nil }
     return unsafeBitCast(symbol, to: CopyFileRange.self)
   }()
 
   /// `copy_file_range(2)` at explicit offsets; nil when the C library lacks it.
-  static func copyFileRange(from source: Int32, at sourceOffset: inout Int64, to target: Int32, at targetOffset: inout Int64, count: Int) -> Int? {
+  static func copyFileRange(
+    from source: Int32, at sourceOffset: inout Int64, to target: Int32, at targetOffset: inout Int64, count: Int
+  ) -> Int? {
     guard let call = copyFileRangeCall else { return nil }
     return call(source, &sourceOffset, target, &targetOffset, count, 0)
   }

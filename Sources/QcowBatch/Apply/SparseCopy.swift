@@ -40,7 +40,9 @@ enum SparseCopy {
       if copied == 0 { throw Errno.ioError }  // the source shrank underneath us
       let error = Errno.last
       if error == .interrupted { continue }
-      let unsupported: [Errno] = [Errno(rawValue: EXDEV), .invalidArgument, .noFunction, .notSupported, .badFileDescriptor]
+      let unsupported: [Errno] = [
+        Errno(rawValue: EXDEV), .invalidArgument, .noFunction, .notSupported, .badFileDescriptor,
+      ]
       guard unsupported.contains(error) else { throw error }
       return try readWrite(from: source, to: target, start: inOffset, end: end)
     }
@@ -59,7 +61,9 @@ enum SparseCopy {
       var written = 0
       while written < got {
         let count = try buffer.withUnsafeBytes { (raw) throws -> Int in
-          try Errno.retrying { pwrite(target, raw.baseAddress.map { $0 + written }, got - written, off_t(offset) + off_t(written)) }
+          try Errno.retrying {
+            pwrite(target, raw.baseAddress.map { $0 + written }, got - written, off_t(offset) + off_t(written))
+          }
         }
         written += count
       }

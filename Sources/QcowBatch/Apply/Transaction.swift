@@ -59,7 +59,8 @@ struct Transaction {
       let result = (index + 1 == failAt) ? Errno.ioError : rename(image)
       if let error = result {
         rollBack(through: index)
-        throw QcowError("cannot rename the staged copy over '\(image.plan.entry.path.value)': \(error); every image was restored")
+        throw QcowError(
+          "cannot rename the staged copy over '\(image.plan.entry.path.value)': \(error); every image was restored")
       }
     }
     syncDirectories()

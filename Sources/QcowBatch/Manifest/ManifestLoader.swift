@@ -22,13 +22,17 @@ struct ManifestLoader {
     do {
       bytes = try ManifestPaths.readFile(file, limit: 16 << 20)
     } catch {
-      return .failure(ManifestDiagnostic.List(diagnostics: [ManifestDiagnostic(mark: nil, message: "cannot read the manifest: \(error)")]))
+      return .failure(
+        ManifestDiagnostic.List(diagnostics: [
+          ManifestDiagnostic(mark: nil, message: "cannot read the manifest: \(error)")
+        ]))
     }
     let root: YAMLNode?
     do {
       root = try YAMLLoader.load(bytes)
     } catch {
-      return .failure(ManifestDiagnostic.List(diagnostics: [ManifestDiagnostic(mark: error.mark, message: error.message)]))
+      return .failure(
+        ManifestDiagnostic.List(diagnostics: [ManifestDiagnostic(mark: error.mark, message: error.message)]))
     }
     var loader = ManifestLoader(directory: directory)
     let images = loader.document(root)
@@ -204,7 +208,8 @@ struct ManifestLoader {
     if let node = keys["file"] {
       guard let name = string(node, what: "file") else { return nil }
       do {
-        return try ManifestPaths.readFile(ManifestPaths.resolve(name, in: directory), limit: ManifestLoader.payloadLimit)
+        return try ManifestPaths.readFile(
+          ManifestPaths.resolve(name, in: directory), limit: ManifestLoader.payloadLimit)
       } catch {
         self.error(node.mark, "cannot read payload file '\(name)': \(error)")
         return nil
@@ -218,7 +223,8 @@ struct ManifestLoader {
   /// The keys of a mapping node, checking for unknown, duplicate and missing keys.
   private mutating func mapping(_ node: YAMLNode, keys known: [String], required: [String]) -> [String: YAMLNode]? {
     guard case .mapping(let pairs) = node.content else {
-      error(node.mark, "expected a mapping with \(known.map { "'\($0)'" }.joined(separator: ", ")), found \(node.kindName)")
+      error(
+        node.mark, "expected a mapping with \(known.map { "'\($0)'" }.joined(separator: ", ")), found \(node.kindName)")
       return nil
     }
     var result: [String: YAMLNode] = [:]

@@ -26,7 +26,8 @@ enum YAMLLoader {
       guard yaml_parser_load(&parser, &next) != 0 else { throw parserError(parser) }
       defer { yaml_document_delete(&next) }
       if let extra = yaml_document_get_root_node(&next) {
-        throw YAMLError(mark: mark(extra.pointee.start_mark), message: "a manifest holds one YAML document, found a second")
+        throw YAMLError(
+          mark: mark(extra.pointee.start_mark), message: "a manifest holds one YAML document, found a second")
       }
       return root
     }
@@ -91,7 +92,8 @@ enum YAMLLoader {
         var pairs: [(key: YAMLNode, value: YAMLNode)] = []
         var pair = raw.data.mapping.pairs.start
         while let current = pair, current != raw.data.mapping.pairs.top {
-          pairs.append((try node(current.pointee.key, depth: depth + 1), try node(current.pointee.value, depth: depth + 1)))
+          pairs.append(
+            (try node(current.pointee.key, depth: depth + 1), try node(current.pointee.value, depth: depth + 1)))
           pair = current + 1
         }
         result = YAMLNode(content: .mapping(try YAMLLoader.merged(pairs)), mark: at)
@@ -112,7 +114,9 @@ enum YAMLLoader {
   }
 
   /// Applies `<<` merge keys: pairs from the merged mappings that the mapping does not set itself.
-  static func merged(_ pairs: [(key: YAMLNode, value: YAMLNode)]) throws(YAMLError) -> [(key: YAMLNode, value: YAMLNode)] {
+  static func merged(_ pairs: [(key: YAMLNode, value: YAMLNode)]) throws(YAMLError) -> [(
+    key: YAMLNode, value: YAMLNode
+  )] {
     guard pairs.contains(where: { $0.key.scalar == "<<" }) else { return pairs }
     var own = pairs.filter { $0.key.scalar != "<<" }
     var inherited: [(key: YAMLNode, value: YAMLNode)] = []
@@ -122,7 +126,8 @@ enum YAMLLoader {
       case .mapping: sources = [merge.value]
       case .sequence(let items): sources = items
       case .scalar:
-        throw YAMLError(mark: merge.value.mark, message: "'<<' merges a mapping or a sequence of mappings, not a scalar")
+        throw YAMLError(
+          mark: merge.value.mark, message: "'<<' merges a mapping or a sequence of mappings, not a scalar")
       }
       for source in sources {
         guard case .mapping(let sourcePairs) = source.content else {

@@ -9,7 +9,9 @@ struct EditPlan: Sendable {
 
   /// Every error, images first, in manifest order.
   var allErrors: [ManifestDiagnostic] {
-    (images.flatMap(\.errors) + errors).sorted { ($0.mark ?? YAMLMark(line: .max, column: 0)) < ($1.mark ?? YAMLMark(line: .max, column: 0)) }
+    (images.flatMap(\.errors) + errors).sorted {
+      ($0.mark ?? YAMLMark(line: .max, column: 0)) < ($1.mark ?? YAMLMark(line: .max, column: 0))
+    }
   }
 
   /// Whether every image can be staged.

@@ -23,7 +23,10 @@ struct PlanReport {
   static func extensionChanges(_ image: ImagePlan) -> (removed: [HeaderExtension], added: [HeaderExtension]) {
     guard let before = image.before, let after = image.after else { return ([], []) }
     let kept = Set(after.extensions.compactMap(\.offset))
-    return (before.extensions.filter { $0.offset.map { !kept.contains($0) } ?? false }, after.extensions.filter { $0.offset == nil })
+    return (
+      before.extensions.filter { $0.offset.map { !kept.contains($0) } ?? false },
+      after.extensions.filter { $0.offset == nil }
+    )
   }
 
   /// Names of the feature bits that differ between `old` and `new` for `group`.
@@ -38,7 +41,8 @@ struct PlanReport {
       let origin = image.entry.from.map { "from \($0.value)" } ?? "edited in place"
       out += "\(image.entry.path.value)  (\(origin))\n"
       for change in PlanReport.fieldChanges(image) {
-        var line = "  \(change.field.name): \(change.field.format.render(change.old)) -> \(change.field.format.render(change.new))"
+        var line =
+          "  \(change.field.name): \(change.field.format.render(change.old)) -> \(change.field.format.render(change.new))"
         if let group = FeatureGroup.allCases.first(where: { $0.field == change.field }) {
           let bits = PlanReport.bitChanges(group, old: change.old, new: change.new)
           let named = { (bit: Int) in
@@ -52,21 +56,26 @@ struct PlanReport {
       }
       let extensions = PlanReport.extensionChanges(image)
       for ext in extensions.removed {
-        out += "  - extension \(FieldFormat.hex.render(UInt64(ext.magic))) \(ExtensionKind.name(of: ext.magic)), \(ext.data.count) bytes\n"
+        out +=
+          "  - extension \(FieldFormat.hex.render(UInt64(ext.magic))) \(ExtensionKind.name(of: ext.magic)), \(ext.data.count) bytes\n"
       }
       for ext in extensions.added {
-        out += "  + extension \(FieldFormat.hex.render(UInt64(ext.magic))) \(ExtensionKind.name(of: ext.magic)), \(ext.data.count) bytes\n"
+        out +=
+          "  + extension \(FieldFormat.hex.render(UInt64(ext.magic))) \(ExtensionKind.name(of: ext.magic)), \(ext.data.count) bytes\n"
       }
       if let after = image.after, let used = try? after.usedBytes() {
         let before = (try? image.before?.usedBytes()).flatMap { $0 }.map { "\($0) -> " } ?? ""
         out += "  header area: \(before)\(used) of \(after.clusterSize) bytes\n"
       }
-      if image.isValid && PlanReport.fieldChanges(image).isEmpty && extensions.removed.isEmpty && extensions.added.isEmpty {
+      if image.isValid && PlanReport.fieldChanges(image).isEmpty && extensions.removed.isEmpty
+        && extensions.added.isEmpty
+      {
         out += "  no header changes\n"
       }
     }
     let errors = plan.allErrors.count
-    out += plan.isValid
+    out +=
+      plan.isValid
       ? "plan is valid: \(PlanReport.count(plan.images.count, "image"))\n"
       : "plan is invalid: \(PlanReport.count(errors, "error"))\n"
     return out

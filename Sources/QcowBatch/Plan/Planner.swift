@@ -1,6 +1,6 @@
 import Glibc
-import SystemPackage
 import QcowCore
+import SystemPackage
 
 /// Builds the plan of a manifest: reads every source, checks `expect`, applies the edits in
 /// memory and validates the result. Writes nothing.
@@ -33,7 +33,9 @@ enum Planner {
         plan.errors.append(
           ManifestDiagnostic(
             mark: expectation.mark,
-            message: "expected \(field.name) \(field.format.render(wanted)), '\(sourceName)' has \(field.format.render(actual))"))
+            message:
+              "expected \(field.name) \(field.format.render(wanted)), '\(sourceName)' has \(field.format.render(actual))"
+          ))
       }
     }
     for edit in entry.edits {
@@ -99,7 +101,8 @@ enum Planner {
         images[index].errors.append(
           ManifestDiagnostic(
             mark: images[index].entry.path.mark,
-            message: "'\(images[index].entry.path.value)' is the same image as '\(other.value)' at line \(other.mark.line)"))
+            message:
+              "'\(images[index].entry.path.value)' is the same image as '\(other.value)' at line \(other.mark.line)"))
       } else {
         firstByPath[canonical] = index
       }
