@@ -9,7 +9,6 @@ let package = Package(
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-    .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
   ],
   targets: [
     .systemLibrary(
@@ -17,17 +16,13 @@ let package = Package(
       pkgConfig: "yaml-0.1",
       providers: [.apt(["libyaml-dev"])]
     ),
-    .target(
-      name: "QcowCore",
-      dependencies: [.product(name: "SystemPackage", package: "swift-system")]
-    ),
+    .target(name: "QcowCore"),
     .executableTarget(
       name: "QcowBatch",
       dependencies: [
         "QcowCore",
         "CYAML",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        .product(name: "SystemPackage", package: "swift-system"),
       ]
     ),
     .testTarget(

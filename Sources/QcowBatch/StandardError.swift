@@ -1,6 +1,6 @@
-import SystemPackage
+import QcowCore
 
 /// Writes `line` and a newline to standard error.
 func printError(_ line: String) {
-  _ = try? FileDescriptor.standardError.writeAll(Array((line + "\n").utf8))
+  try? FileDescriptor.standardError.writeAll(Array((line + "\n").utf8))
 }

@@ -1,4 +1,4 @@
-import SystemPackage
+import Glibc
 
 /// An open image file, read and written with positioned I/O only.
 public struct ImageFile: Sendable {
@@ -13,28 +13,27 @@ public struct ImageFile: Sendable {
   public init(path: String, writable: Bool = false) throws {
     self.path = path
     do {
-      descriptor = try FileDescriptor.open(
-        FilePath(path), writable ? .readWrite : .readOnly, options: [.closeOnExec])
-    } catch let errno as Errno {
-      throw QcowError("cannot open: \(errno.message)")
-    }
-    let status: Stat
-    do {
-      status = try descriptor.stat()
+      descriptor = try FileDescriptor.open(path, writable ? O_RDWR : O_RDONLY)
     } catch {
-      try? descriptor.close()
-      throw QcowError("cannot stat: \(error.message)")
+      throw QcowError("cannot open: \(error)")
     }
-    guard status.type == .regular else {
-      try? descriptor.close()
+    let status: stat
+    do {
+      status = try descriptor.status()
+    } catch {
+      descriptor.close()
+      throw QcowError("cannot stat: \(error)")
+    }
+    guard status.st_mode & S_IFMT == S_IFREG else {
+      descriptor.close()
       throw QcowError("not a regular file")
     }
-    size = UInt64(max(0, status.size))
+    size = UInt64(max(0, status.st_size))
   }
 
   /// Closes the descriptor.
   public func close() {
-    try? descriptor.close()
+    descriptor.close()
   }
 
   /// Opens `path`, runs `body` with the file, and closes it whatever happens.
@@ -65,12 +64,10 @@ public struct ImageFile: Sendable {
       let got: Int
       do {
         got = try bytes.withUnsafeMutableBytes { buffer in
-          try descriptor.read(
-            fromAbsoluteOffset: start + Int64(done),
-            into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]), retryOnInterrupt: true)
+          try descriptor.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]), at: start + Int64(done))
         }
-      } catch let errno as Errno {
-        throw QcowError("cannot read: \(errno.message)")
+      } catch {
+        throw QcowError("cannot read: \(error)")
       }
       guard got > 0 else { throw QcowError("the file shrank while it was being read") }
       done += got
@@ -81,16 +78,9 @@ public struct ImageFile: Sendable {
   /// Writes all of `bytes` at `offset`.
   public func write(_ bytes: [UInt8], at offset: Int64) throws {
     do {
-      _ = try descriptor.writeAll(toAbsoluteOffset: offset, bytes)
-    } catch let errno as Errno {
-      throw QcowError("cannot write: \(errno.message)")
+      try descriptor.writeAll(bytes, at: offset)
+    } catch {
+      throw QcowError("cannot write: \(error)")
     }
-  }
-}
-
-extension Errno {
-  /// The C library's description of the error, e.g. "No such file or directory".
-  var message: String {
-    String(describing: self)
   }
 }

@@ -1,6 +1,5 @@
 import Glibc
 import QcowCore
-import SystemPackage
 
 /// QEMU's image locks, and the directory locks that serialize `apply` runs.
 enum ImageLocks {

@@ -1,5 +1,5 @@
 import Glibc
-import SystemPackage
+import QcowCore
 
 /// Copies a file's contents so that holes stay holes, with bounded memory.
 enum SparseCopy {
@@ -15,7 +15,7 @@ enum SparseCopy {
       let dataStart = lseek(source, off_t(offset), LinuxCalls.seekData)
       if dataStart < 0 {
         let error = Errno.last
-        if error == .noSuchAddressOrDevice { return }  // ENXIO: no data past offset
+        if error == .noSuchDeviceOrAddress { return }  // ENXIO: no data past offset
         guard error == .invalidArgument else { throw error }
         // The filesystem cannot report holes: copy everything that is left.
         try copyRange(from: source, to: target, start: offset, end: size)
@@ -41,7 +41,7 @@ enum SparseCopy {
       let error = Errno.last
       if error == .interrupted { continue }
       let unsupported: [Errno] = [
-        Errno(rawValue: EXDEV), .invalidArgument, .noFunction, .notSupported, .badFileDescriptor,
+        .crossDevice, .invalidArgument, .notImplemented, .notSupported, .badFileDescriptor,
       ]
       guard unsupported.contains(error) else { throw error }
       return try readWrite(from: source, to: target, start: inOffset, end: end)

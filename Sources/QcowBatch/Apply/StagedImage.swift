@@ -1,6 +1,5 @@
 import Glibc
 import QcowCore
-import SystemPackage
 
 /// One image written to a temporary file beside its target, waiting to be renamed over it.
 struct StagedImage {

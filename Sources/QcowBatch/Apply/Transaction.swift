@@ -1,6 +1,5 @@
 import Glibc
 import QcowCore
-import SystemPackage
 
 /// Stages every image of a valid plan, then renames them all over their targets, or none.
 struct Transaction {

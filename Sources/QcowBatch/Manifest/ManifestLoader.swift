@@ -1,5 +1,4 @@
 import QcowCore
-import SystemPackage
 
 /// Reads a manifest file and checks its structure, collecting every error it finds.
 struct ManifestLoader {

@@ -1,6 +1,5 @@
 import Glibc
 import QcowCore
-import SystemPackage
 
 /// Path handling for manifests: resolution against the manifest's directory, reads, checks.
 enum ManifestPaths {
@@ -36,7 +35,7 @@ enum ManifestPaths {
     var status = stat()
     guard stat(path, &status) == 0 else {
       let error = Errno.last
-      return error == .noSuchFileOrDirectory ? missing : "cannot be read: \(error)"
+      return error == .noSuchFile ? missing : "cannot be read: \(error)"
     }
     guard (status.st_mode & S_IFMT) == S_IFREG else {
       return (status.st_mode & S_IFMT) == S_IFDIR ? "is a directory, not an image file" : "is not a regular file"
@@ -64,21 +63,14 @@ enum ManifestPaths {
 
   /// Reads a whole file of at most `limit` bytes.
   static func readFile(_ path: String, limit: Int) throws -> [UInt8] {
-    let descriptor: FileDescriptor
+    let bytes: [UInt8]?
     do {
-      descriptor = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
+      let descriptor = try FileDescriptor.open(path, O_RDONLY)
+      bytes = try descriptor.closeAfter { () throws(Errno) in try descriptor.readAll(limit: limit) }
     } catch {
       throw QcowError("\(error)")
     }
-    return try descriptor.closeAfter {
-      var bytes: [UInt8] = []
-      var chunk = [UInt8](repeating: 0, count: 65536)
-      while true {
-        let count = try chunk.withUnsafeMutableBytes { try descriptor.read(into: $0, retryOnInterrupt: true) }
-        if count == 0 { return bytes }
-        bytes.append(contentsOf: chunk[0..<count])
-        guard bytes.count <= limit else { throw QcowError("larger than \(limit) bytes") }
-      }
-    }
+    guard let bytes else { throw QcowError("larger than \(limit) bytes") }
+    return bytes
   }
 }

@@ -1,6 +1,5 @@
 import Glibc
 import QcowCore
-import SystemPackage
 
 /// Builds the plan of a manifest: reads every source, checks `expect`, applies the edits in
 /// memory and validates the result. Writes nothing.
