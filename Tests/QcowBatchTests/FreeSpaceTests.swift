@@ -22,7 +22,8 @@ struct FreeSpaceTests {
     let manifest = try scratch.manifest("m.yaml", entries)
     let result = try ApplyRun.run(manifest)
     #expect(result.status == 1)
-    #expect(result.err.contains("error: not enough free space for the staged copies in '\(mountPoint)'"), "\(result.err)")
+    #expect(
+      result.err.contains("error: not enough free space for the staged copies in '\(mountPoint)'"), "\(result.err)")
     #expect(try FileManager.default.contentsOfDirectory(atPath: mountPoint).isEmpty)
     // Two copies fit: the same check lets them through.
     let fitting = try scratch.manifest("fits.yaml", Array(entries.prefix(2)))
