@@ -23,8 +23,16 @@ struct ApplyCommand: ParsableCommand {
     // A missing directory is not locked: the plan reports it against the manifest.
     let directories = targets.map { ManifestPaths.directory(of: ManifestPaths.canonicalTarget($0) ?? $0) }
       .filter(ManifestPaths.isDirectory)
-    var locks = try ImageLocks.DirectoryLocks(directories: dryRun ? [] : directories)
+    let journalPath = Journal.path(forManifest: manifest.file)
+    var (locks, pending) = try ImageLocks.lockForJournal(journalPath, directories: dryRun ? [] : directories)
     defer { locks.release() }
+    if let pending {
+      if dryRun {
+        printError("note: an interrupted apply of this manifest is pending; 'qcow-batch recover' finishes it")
+      } else {
+        try RecoverCommand.recover(pending, announce: true)
+      }
+    }
     var originals: [String: FileIdentity] = [:]
     for target in targets { originals[target] = FileIdentity(path: target) }
     let plan = Planner.plan(manifest)
@@ -35,8 +43,7 @@ struct ApplyCommand: ParsableCommand {
       return
     }
     do {
-      var transaction = try Transaction.stage(plan, originals: originals)
-      try transaction.commit()
+      try Transaction.run(plan, originals: originals, journalPath: journalPath)
     } catch {
       let failure = ManifestDiagnostic(mark: nil, message: "\(error)")
       emit(report, errors: [failure], applied: false, adding: true)

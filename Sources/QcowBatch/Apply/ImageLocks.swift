@@ -29,7 +29,9 @@ enum ImageLocks {
     /// Locks each directory, waiting for other `apply` runs; directories are locked in sorted
     /// order so two runs never deadlock.
     init(directories: [String]) throws {
-      for directory in Set(directories).sorted() {
+      // One lock per directory, however it is spelt: a second flock on the same directory
+      // through another descriptor would wait for the first forever.
+      for directory in Set(directories.map { ManifestPaths.canonical($0) ?? $0 }).sorted() {
         let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else {
           let error = Errno.last
@@ -51,6 +53,27 @@ enum ImageLocks {
     mutating func release() {
       for descriptor in descriptors { close(descriptor) }
       descriptors = []
+    }
+  }
+
+  /// Locks `directories`, the journal's directory and every directory the journal at
+  /// `journalPath` names, and reads the journal under those locks (nil when there is none).
+  /// A journal naming more directories than were locked is read again with them locked too.
+  static func lockForJournal(_ journalPath: String, directories: [String]) throws -> (DirectoryLocks, Journal?) {
+    let canonical = { (directory: String) in ManifestPaths.canonical(directory) ?? directory }
+    var wanted = Set((directories + [ManifestPaths.directory(of: journalPath)]).map(canonical))
+    while true {
+      var locks = try DirectoryLocks(directories: Array(wanted))
+      do {
+        let journal = try Journal.read(journalPath)
+        let needed = wanted.union((journal?.directories.filter(ManifestPaths.isDirectory) ?? []).map(canonical))
+        if needed == wanted { return (locks, journal) }
+        wanted = needed
+        locks.release()
+      } catch {
+        locks.release()
+        throw error
+      }
     }
   }
 }

@@ -1,110 +1,84 @@
 import Glibc
 import QcowCore
 
-/// Stages every image of a valid plan, then renames them all over their targets, or none.
+/// Replaces every target of a valid plan with its new version, or none, even when the process
+/// dies or the disk fails part-way. The protocol, with the journal beside the manifest:
+///
+/// 1. the journal's begin record names every staged file and backup, and is made durable;
+/// 2. each image is staged and synced; originals are checked unchanged and kept by hard links;
+///    the target directories are synced;
+/// 3. the commit record (with the old and new versions' fingerprints) is synced with its
+///    directory: the commit point;
+/// 4. the staged files are renamed over their targets and the directories synced;
+/// 5. backups and journal are removed.
+///
+/// A failure before the commit point rolls back; a failure after it writes an abort record
+/// and rolls back. A crash anywhere is finished by `Recovery` from the journal.
 struct Transaction {
   /// The environment variable that makes the Nth rename fail (tests only).
   static let failRenameVariable = "QCOW_BATCH_TEST_FAIL_RENAME"
 
-  private var staged: [StagedImage] = []
-  /// Hard links to the originals, one per existing target, kept until the commit ends.
-  private var backups: [String?] = []
-
-  /// Stages each image; on any failure removes every temporary file made so far.
-  static func stage(_ plan: EditPlan, originals: [String: FileIdentity]) throws -> Transaction {
-    var transaction = Transaction()
+  /// Runs the transaction for `plan`; the caller holds the directory locks.
+  static func run(_ plan: EditPlan, originals: [String: FileIdentity], journalPath: String) throws {
+    let images = try plan.images.map { try StagedImage($0, original: originals[$0.target]) }
+    var journal = try Journal.begin(at: journalPath, entries: images.map(\.journalEntry))
     do {
-      for image in plan.images {
-        transaction.staged.append(try StagedImage.stage(image, original: originals[image.target]))
-      }
+      try prepare(images, journal: &journal)
+      try journal.commit()
     } catch {
-      transaction.discard()
-      throw error
+      try undo(journal, after: error)
     }
-    return transaction
+    do {
+      let failAt = Environment.integer(failRenameVariable)
+      for (index, image) in images.enumerated() {
+        do {
+          if index + 1 == failAt { throw Errno.ioError }
+          try Durability.rename(image.temporary, over: image.target)
+        } catch {
+          throw QcowError("cannot rename the staged copy over '\(image.plan.entry.path.value)': \(error)")
+        }
+      }
+      try Recovery.syncTargetDirectories(journal)
+    } catch {
+      do {
+        try journal.abort()
+      } catch let abortError {
+        throw QcowError(
+          "\(error); then \(abortError); the journal '\(journalPath)' still holds the transaction: "
+            + "run 'qcow-batch recover'")
+      }
+      try undo(journal, after: error)
+    }
+    try Recovery.removeLeftovers(journal)
   }
 
-  /// The staged images, in manifest order.
-  var images: [StagedImage] { staged }
-
-  /// Removes every temporary file and backup link.
-  mutating func discard() {
-    for image in staged { unlink(image.temporary) }
-    for backup in backups.compactMap({ $0 }) { unlink(backup) }
-    staged = []
-    backups = []
-  }
-
-  /// Renames every staged image over its target. Before the first rename each original is
-  /// checked unchanged and not held by a QEMU started while staging, and kept reachable by a
-  /// hard link; if a rename fails, the targets already replaced get their originals back and
-  /// every temporary file is removed.
-  mutating func commit() throws {
-    defer { discard() }
-    for image in staged {
+  /// Stages every image, checks the originals, links the backups, records the versions and
+  /// syncs the target directories: everything before the commit record.
+  private static func prepare(_ images: [StagedImage], journal: inout Journal) throws {
+    for image in images { try image.stage() }
+    for (index, image) in images.enumerated() {
       let name = image.plan.entry.path.value
       if FileIdentity(path: image.target) != image.original {
-        throw QcowError("'\(name)' changed since it was read; nothing was replaced")
+        throw QcowError("'\(name)' changed since it was read")
       }
       if let holder = ImageLocks.qemuHolder(of: image.target) {
-        throw QcowError("'\(name)' \(holder); nothing was replaced")
+        throw QcowError("'\(name)' \(holder)")
       }
+      try image.linkBackup()
+      journal.entries[index].old = image.original == nil ? nil : VersionFingerprint(path: image.target)
+      journal.entries[index].new = VersionFingerprint(path: image.temporary)
     }
-    for image in staged {
-      backups.append(image.original == nil ? nil : try link(image))
-    }
-    let failAt = Environment.integer(Transaction.failRenameVariable)
-    for (index, image) in staged.enumerated() {
-      let result = (index + 1 == failAt) ? Errno.ioError : rename(image)
-      if let error = result {
-        rollBack(through: index)
-        throw QcowError(
-          "cannot rename the staged copy over '\(image.plan.entry.path.value)': \(error); every image was restored")
-      }
-    }
-    syncDirectories()
+    try Recovery.syncTargetDirectories(journal)
   }
 
-  /// Links the original target to a unique backup name in its directory.
-  private func link(_ image: StagedImage) throws -> String {
-    let directory = ManifestPaths.directory(of: image.target)
-    let prefix = "." + ManifestPaths.baseName(of: image.target) + ".qcow-batch-backup-"
-    for _ in 0..<100 {
-      let backup = directory + "/" + prefix + StagedImage.randomSuffix()
-      if Glibc.link(image.target, backup) == 0 { return backup }
-      guard Errno.last == .fileExists else {
-        throw QcowError("cannot keep a backup link of '\(image.plan.entry.path.value)': \(Errno.last)")
-      }
+  /// Rolls back after `error` and rethrows it, saying whether the targets were restored.
+  private static func undo(_ journal: Journal, after error: Error) throws -> Never {
+    do {
+      try Recovery.rollBack(journal)
+    } catch let rollbackError {
+      throw QcowError(
+        "\(error); rolling back failed too: \(rollbackError); run 'qcow-batch recover' on the manifest")
     }
-    throw QcowError("cannot find a unique backup name in \(directory)")
-  }
-
-  private func rename(_ image: StagedImage) -> Errno? {
-    Glibc.rename(image.temporary, image.target) == 0 ? nil : Errno.last
-  }
-
-  /// Undoes the renames before `failed`: originals come back from their backup links; targets
-  /// that did not exist are removed.
-  private mutating func rollBack(through failed: Int) {
-    for index in 0..<failed {
-      let image = staged[index]
-      if let backup = backups[index] {
-        Glibc.rename(backup, image.target)
-        backups[index] = nil
-      } else {
-        unlink(image.target)
-      }
-    }
-    syncDirectories()
-  }
-
-  /// Syncs each target directory so the renames are durable.
-  private func syncDirectories() {
-    for directory in Set(staged.map { ManifestPaths.directory(of: $0.target) }) {
-      let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-      guard descriptor >= 0 else { continue }
-      fsync(descriptor)
-      close(descriptor)
-    }
+    throw QcowError("\(error); nothing was replaced")
   }
 }

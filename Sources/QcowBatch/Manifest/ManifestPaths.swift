@@ -66,7 +66,8 @@ enum ManifestPaths {
     let bytes: [UInt8]?
     do {
       let descriptor = try FileDescriptor.open(path, O_RDONLY)
-      bytes = try descriptor.closeAfter { () throws(Errno) in try descriptor.readAll(limit: limit) }
+      defer { descriptor.close() }
+      bytes = try descriptor.readAll(limit: limit)
     } catch {
       throw QcowError("\(error)")
     }

@@ -1,0 +1,221 @@
+import Glibc
+import QcowCore
+
+/// The intent journal of one `apply`: which staged file replaces which target, with which
+/// backup, and the fingerprints of the old and new versions. It is a text file of tab-separated
+/// lines; three kinds of lines end with the SHA-256 of every byte before them, so a torn or
+/// damaged journal is recognised:
+///
+///     qcow-batch-journal  1  ID
+///     image  TARGET  STAGED  BACKUP|-
+///     begin  CHECKSUM                      (durable before the first staged file exists)
+///     version  INDEX  OLD|-  NEW
+///     commit  CHECKSUM                     (the commit point: durable before the first rename)
+///     abort  CHECKSUM                      (a failure after the commit point: roll back)
+///
+/// It lives beside the manifest as `.NAME.qcow-batch-journal` and is removed when the
+/// transaction ends, either way.
+struct Journal: Sendable {
+  /// One image of the transaction.
+  struct Entry: Sendable, Equatable {
+    /// The file replaced (symlinks resolved).
+    let target: String
+    /// The temporary file holding the new version.
+    let staged: String
+    /// The hard link keeping the old version, when the target existed.
+    let backup: String?
+    /// The old version, when it existed; recorded at the commit.
+    var old: VersionFingerprint?
+    /// The new version; recorded at the commit.
+    var new: VersionFingerprint?
+  }
+
+  /// How far the transaction got.
+  enum State: Equatable, Sendable {
+    /// The begin record is incomplete: nothing was staged yet.
+    case torn
+    /// Staging may have started; no rename has happened.
+    case begun
+    /// The commit point passed: the new versions win.
+    case committed
+    /// A failure after the commit point: the old versions win.
+    case aborted
+  }
+
+  static let magic = "qcow-batch-journal"
+  static let formatVersion = "1"
+
+  /// The journal file.
+  let path: String
+  /// A random identifier of the transaction.
+  let id: String
+  /// The images, in manifest order.
+  var entries: [Entry]
+  /// How far the transaction got.
+  private(set) var state: State
+  /// The journal's bytes as last read or written.
+  private var text: String
+
+  /// The journal path for `manifest`: beside it, hidden.
+  static func path(forManifest manifest: String) -> String {
+    ManifestPaths.directory(of: manifest) + "/." + ManifestPaths.baseName(of: manifest) + ".qcow-batch-journal"
+  }
+
+  /// Whether `name` is a journal's file name.
+  static func isJournalName(_ name: String) -> Bool {
+    name.hasPrefix(".") && name.hasSuffix(".qcow-batch-journal")
+  }
+
+  /// The directories whose entries the transaction changes: the targets' and the journal's.
+  var directories: Set<String> {
+    Set(entries.map { ManifestPaths.directory(of: $0.target) } + [ManifestPaths.directory(of: path)])
+  }
+
+  // MARK: Writing
+
+  /// Creates the journal exclusively with its begin record and makes it durable.
+  static func begin(at path: String, entries: [Entry]) throws -> Journal {
+    var journal = Journal(path: path, id: StagedImage.randomSuffix(), entries: entries, state: .begun, text: "")
+    var text = fields([magic, formatVersion, journal.id])
+    for entry in entries {
+      text += fields(["image", entry.target, entry.staged, entry.backup ?? "-"])
+    }
+    text += fields(["begin", SHA256.hex(Array(text.utf8))])
+    do {
+      try Durability.writeSynced(Array(text.utf8), to: path, at: 0, flags: O_WRONLY | O_CREAT | O_EXCL)
+      try Durability.syncDirectory(ManifestPaths.directory(of: path))
+    } catch {
+      if (error as? Errno) != .fileExists { unlink(path) }
+      throw QcowError("cannot write the journal '\(path)': \(error)")
+    }
+    journal.text = text
+    return journal
+  }
+
+  /// Appends the version records and the commit record, and makes them and the journal's
+  /// directory durable: the commit point.
+  mutating func commit() throws {
+    var added = ""
+    for (index, entry) in entries.enumerated() {
+      added += Journal.fields(["version", String(index), entry.old?.description ?? "-", entry.new?.description ?? "-"])
+    }
+    try append(added, record: "commit")
+    state = .committed
+  }
+
+  /// Appends the abort record, durably: the old versions win from here on.
+  mutating func abort() throws {
+    try append("", record: "abort")
+    state = .aborted
+  }
+
+  /// Appends `lines` and a checksummed `record` line, then syncs the journal and its directory.
+  private mutating func append(_ lines: String, record: String) throws {
+    var addition = lines
+    addition += Journal.fields([record, SHA256.hex(Array((text + addition).utf8))])
+    do {
+      try Durability.writeSynced(Array(addition.utf8), to: path, at: Int64(text.utf8.count), flags: O_WRONLY)
+      try Durability.syncDirectory(ManifestPaths.directory(of: path))
+    } catch {
+      throw QcowError("cannot write the \(record) record to the journal '\(path)': \(error)")
+    }
+    text += addition
+  }
+
+  /// Removes the journal and syncs its directory.
+  func remove() throws(Errno) {
+    try Durability.removeFile(path)
+    try Durability.syncDirectory(ManifestPaths.directory(of: path))
+  }
+
+  // MARK: Reading
+
+  /// Reads the journal at `path`; nil when there is none.
+  static func read(_ path: String) throws -> Journal? {
+    let bytes: [UInt8]
+    do {
+      bytes = try ManifestPaths.readFile(path, limit: 64 << 20)
+    } catch {
+      if access(path, F_OK) != 0 { return nil }
+      throw QcowError("cannot read the journal '\(path)': \(error)")
+    }
+    let text = String(decoding: bytes, as: UTF8.self)
+    var journal = Journal(path: path, id: "", entries: [], state: .torn, text: text)
+    journal.parse()
+    return journal
+  }
+
+  /// Fills the journal from `text`, stopping at the first line that does not check out.
+  private mutating func parse() {
+    var consumed = ""
+    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    if lines.last == "" { lines.removeLast() }
+    var id = ""
+    var entries: [Entry] = []
+    for line in lines {
+      let parts = line.split(separator: "\t", omittingEmptySubsequences: false).map { Journal.unescape(String($0)) }
+      let checksumOK = parts.count == 2 && parts[1] == SHA256.hex(Array(consumed.utf8))
+      switch parts.first {
+      case Journal.magic? where consumed.isEmpty && parts.count == 3 && parts[1] == Journal.formatVersion:
+        id = parts[2]
+      case "image"? where state == .torn && parts.count == 4 && !id.isEmpty:
+        entries.append(Entry(target: parts[1], staged: parts[2], backup: parts[3] == "-" ? nil : parts[3]))
+      case "begin"? where state == .torn && checksumOK:
+        state = .begun
+      case "version"? where state == .begun && parts.count == 4:
+        guard let index = Int(parts[1]), entries.indices.contains(index), let new = VersionFingerprint(journalText: parts[3])
+        else { return finish(id, entries) }
+        entries[index].old = VersionFingerprint(journalText: parts[2])
+        entries[index].new = new
+      case "commit"? where state == .begun && checksumOK && entries.allSatisfy({ $0.new != nil }):
+        state = .committed
+      case "abort"? where (state == .committed || state == .begun) && checksumOK:
+        state = .aborted
+      default:
+        return finish(id, entries)
+      }
+      consumed += line + "\n"
+    }
+    finish(id, entries)
+  }
+
+  private mutating func finish(_ id: String, _ entries: [Entry]) {
+    self = Journal(path: path, id: id, entries: state == .torn ? [] : entries, state: state, text: text)
+  }
+
+  // MARK: Encoding
+
+  /// One line of tab-separated, escaped fields.
+  private static func fields(_ values: [String]) -> String {
+    values.map(escape).joined(separator: "\t") + "\n"
+  }
+
+  /// `value` with `%`, control characters, spaces and non-ASCII bytes as `%XX`.
+  static func escape(_ value: String) -> String {
+    var out = ""
+    for byte in value.utf8 {
+      if byte > 0x20 && byte < 0x7f && byte != 0x25 {
+        out.unicodeScalars.append(Unicode.Scalar(byte))
+      } else {
+        out += "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16)
+      }
+    }
+    return out
+  }
+
+  /// The inverse of `escape`.
+  static func unescape(_ value: String) -> String {
+    var bytes: [UInt8] = []
+    var iterator = Array(value.utf8).makeIterator()
+    while let byte = iterator.next() {
+      if byte == 0x25, let high = iterator.next(), let low = iterator.next(),
+        let decoded = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
+      {
+        bytes.append(decoded)
+      } else {
+        bytes.append(byte)
+      }
+    }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+}
