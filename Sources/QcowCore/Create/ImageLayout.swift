@@ -1,0 +1,128 @@
+/// The bytes of a new qcow2 image exactly as `qemu-img create` (QEMU 7.2) writes them: the
+/// regions it writes, in order, and the file length. Zeros it writes are left as holes.
+public struct ImageLayout: Sendable {
+  /// The feature names QEMU 7.2 writes in its feature name table.
+  static let featureTable: [(UInt8, UInt8, String)] = [
+    (0, 0, "dirty bit"), (0, 1, "corrupt bit"), (0, 2, "external data file"), (0, 3, "compression type"),
+    (0, 4, "extended L2 entries"), (1, 0, "lazy refcounts"), (2, 0, "bitmaps"), (2, 1, "raw external data"),
+  ]
+  /// QEMU's limit on the L1 table: 32 MiB.
+  static let maximumL1Entries: UInt64 = (32 << 20) / 8
+
+  /// The regions written, in order; a later region overrides an earlier one.
+  public let regions: [(offset: UInt64, bytes: [UInt8])]
+  /// The file's length.
+  public let length: UInt64
+  /// The virtual size, rounded up to 512 bytes.
+  public let size: UInt64
+
+  /// Lays out an image of `size` bytes with `options` (validated first).
+  public init(options: CreateOptions, size requested: UInt64) throws {
+    try options.validate()
+    let (rounded, overflow) = requested.addingReportingOverflow(511)
+    guard !overflow, rounded & ~511 <= UInt64(Int64.max) else {
+      throw QcowError("Invalid image size specified. Must be between 0 and 9223372036854775807.")
+    }
+    size = rounded & ~511
+    let clusterBits = options.clusterSize.trailingZeroBitCount
+    let cs = options.clusterSize
+    let l2Entries = cs / (options.extendedL2 ? 16 : 8)
+    let perL1Entry = cs * l2Entries
+    let l1Size = size / perL1Entry + (size % perL1Entry == 0 ? 0 : 1)
+    guard l1Size <= ImageLayout.maximumL1Entries else {
+      throw QcowError("The image size is too large for file format 'qcow2' (try using a larger cluster size)")
+    }
+    var allocator = RefcountAllocator(clusterBits: clusterBits, refcountOrder: options.refcountBits.trailingZeroBitCount)
+    _ = allocator.allocate(3 * cs)
+    let l1Offset = l1Size == 0 ? 0 : allocator.allocate(8 * l1Size)
+    var l1 = [UInt64](repeating: 0, count: Int(l1Size))
+    var l2Tables: [(UInt64, [UInt8])] = []
+    if options.dataFileRaw {
+      // preallocation=metadata: every guest cluster maps 1:1 into the raw data file.
+      let clusters = size / cs + (size % cs == 0 ? 0 : 1)
+      let entrySize = options.extendedL2 ? 16 : 8
+      for index in 0..<l1Size {
+        let l2Offset = allocator.allocate(cs)
+        l1[Int(index)] = l2Offset | 1 << 63
+        var table = [UInt8](repeating: 0, count: Int(cs))
+        let first = index * l2Entries
+        for cluster in first..<min(first + l2Entries, clusters) {
+          table.storeBigEndian(cluster * cs | 1 << 63, width: 8, at: Int(cluster - first) * entrySize)
+        }
+        l2Tables.append((l2Offset, table))
+      }
+    }
+    var regions: [(UInt64, [UInt8])] = [(0, try ImageLayout.headerCluster(options, size: size, l1Size: l1Size,
+      l1Offset: l1Offset, allocator: allocator))]
+    regions += allocator.writes.map { ($0.offset, $0.bytes) }
+    for (offset, values) in allocator.refblocks.sorted(by: { $0.key < $1.key }) {
+      regions.append((offset, allocator.encodedBlock(values)))
+    }
+    if l1Size > 0 {
+      var bytes: [UInt8] = []
+      if options.dataFileRaw {
+        bytes.reserveCapacity(Int(l1Size) * 8)
+        for entry in l1 { bytes.appendBigEndian(entry, width: 8) }
+        regions.append((l1Offset, bytes))
+      } else {
+        regions.append((l1Offset, []))
+      }
+    }
+    regions += l2Tables
+    self.regions = regions
+    length = max(regions.map { $0.0 + UInt64($0.1.count) }.max() ?? 0, l1Offset + 8 * l1Size)
+  }
+
+  /// Cluster 0: the header, the extensions, the end marker and the backing file name.
+  private static func headerCluster(
+    _ options: CreateOptions, size: UInt64, l1Size: UInt64, l1Offset: UInt64, allocator: RefcountAllocator
+  ) throws -> [UInt8] {
+    let version = options.version
+    let headerLength = version == 2 ? Header.version2Length : 112
+    var extensions: [HeaderExtension] = []
+    if let format = options.backingFormat, options.backingFile != nil {
+      extensions.append(HeaderExtension(magic: ExtensionKind.backingFormat.rawValue, data: Array(format.utf8)))
+    }
+    if let dataFile = options.dataFile {
+      extensions.append(HeaderExtension(magic: ExtensionKind.dataFile.rawValue, data: Array(dataFile.utf8)))
+    }
+    if version == 3 && options.clusterSize > 4096 {
+      var table: [UInt8] = []
+      for (type, bit, name) in featureTable {
+        table += [type, bit] + Array(name.utf8) + [UInt8](repeating: 0, count: 46 - name.utf8.count)
+      }
+      extensions.append(HeaderExtension(magic: ExtensionKind.featureTable.rawValue, data: table))
+    }
+    var area: [UInt8] = []
+    for ext in extensions { ext.encode(into: &area) }
+    area += [UInt8](repeating: 0, count: 8)
+    let backingName = options.backingFile.map { Array($0.utf8) } ?? []
+    let backingOffset = options.backingFile == nil ? 0 : UInt64(headerLength + area.count)
+    area += backingName
+    guard headerLength + area.count <= Int(options.clusterSize) else {
+      throw QcowError("the header, extensions and backing file name do not fit in a \(options.clusterSize)-byte cluster")
+    }
+    var values: [String: UInt64] = [
+      "magic": HeaderArea.magic, "version": version, "backing_file_offset": backingOffset,
+      "backing_file_size": UInt64(backingName.count), "cluster_bits": UInt64(options.clusterSize.trailingZeroBitCount),
+      "size": size, "l1_size": l1Size, "l1_table_offset": l1Offset, "refcount_table_offset": allocator.tableOffset,
+      "refcount_table_clusters": allocator.tableClusters,
+    ]
+    if version == 3 {
+      values["incompatible_features"] =
+        (options.dataFile != nil ? 0x4 : 0) | (options.compressionType == "zstd" ? 0x8 : 0)
+        | (options.extendedL2 ? 0x10 : 0)
+      values["compatible_features"] = options.lazyRefcounts ? 1 : 0
+      values["autoclear_features"] = options.dataFileRaw ? 0x2 : 0
+      values["refcount_order"] = UInt64(options.refcountBits.trailingZeroBitCount)
+      values["header_length"] = UInt64(headerLength)
+      values["compression_type"] = options.compressionType == "zstd" ? 1 : 0
+    }
+    var cluster = [UInt8](repeating: 0, count: Int(options.clusterSize))
+    for field in HeaderField.all where field.offset + field.width <= headerLength {
+      cluster.storeBigEndian(values[field.name] ?? 0, width: field.width, at: field.offset)
+    }
+    cluster.replaceSubrange(headerLength..<(headerLength + area.count), with: area)
+    return cluster
+  }
+}
