@@ -21,7 +21,10 @@ struct ApplyCommand: ParsableCommand {
     let manifest = try options.load(forApply: true)
     let targets = manifest.images.map { ManifestPaths.resolve($0.path.value, in: manifest.directory) }
     // A missing directory is not locked: the plan reports it against the manifest.
-    let directories = targets.map { ManifestPaths.directory(of: ManifestPaths.canonicalTarget($0) ?? $0) }
+    let dataFiles = zip(manifest.images, targets).compactMap { image, target in
+      image.create?.value.dataFile.map { ManifestPaths.resolve($0, in: ManifestPaths.directory(of: target)) }
+    }
+    let directories = (targets + dataFiles).map { ManifestPaths.directory(of: ManifestPaths.canonicalTarget($0) ?? $0) }
       .filter(ManifestPaths.isDirectory)
     let journalPath = Journal.path(forManifest: manifest.file)
     var (locks, pending) = try ImageLocks.lockForJournal(journalPath, directories: dryRun ? [] : directories)

@@ -53,7 +53,7 @@ public struct BitmapDirectoryEntry: Sendable, Equatable {
   }
 
   /// Fails unless the bitmap table lies inside `file`.
-  func checkTable(in file: ImageFile) throws {
+  func checkTable(in file: any ImageSource) throws {
     guard file.contains(offset: tableOffset, count: UInt64(tableSize) * 8) else {
       throw QcowError(
         "bitmap '\(name)': table of \(tableSize) entries at offset \(tableOffset) runs past the end of the file (\(file.size) bytes)"
@@ -65,7 +65,7 @@ public struct BitmapDirectoryEntry: Sendable, Equatable {
   public static let maximumTableCoverage: UInt64 = 512 << 20
 
   /// Reads the bitmap table from `file`; refuses tables larger than QEMU allows.
-  public func readTable(from file: ImageFile, clusterSize: Int) throws -> [BitmapTableEntry] {
+  public func readTable(from file: any ImageSource, clusterSize: Int) throws -> [BitmapTableEntry] {
     guard UInt64(tableSize) * UInt64(clusterSize) <= BitmapDirectoryEntry.maximumTableCoverage else {
       throw QcowError(
         "bitmap '\(name)': table of \(tableSize) entries exceeds QEMU's limit of 512 MiB of bitmap clusters")

@@ -17,7 +17,7 @@ public struct BitmapsExtension: Sendable, Equatable {
   public let directory: [BitmapDirectoryEntry]
 
   /// Decodes the extension `data` (24 bytes) and reads its directory from `file`.
-  public init(data: [UInt8], file: ImageFile) throws {
+  public init(data: [UInt8], file: any ImageSource) throws {
     guard data.count == BitmapsExtension.dataSize, let nb = data.uint32(at: 0),
       let reserved = data.uint32(at: 4), let size = data.uint64(at: 8), let offset = data.uint64(at: 16)
     else {

@@ -23,7 +23,7 @@ public struct HeaderArea: Sendable {
   public let originalEnd: Int
 
   /// Reads and checks the header area of `file`.
-  public init(reading file: ImageFile) throws {
+  public init(reading file: any ImageSource) throws {
     fileSize = file.size
     let head = try file.read(
       at: 0, count: Int(min(file.size, UInt64(Header.readLength))), what: "the header")
@@ -69,7 +69,7 @@ public struct HeaderArea: Sendable {
 
   /// Parses the extension list starting at `start`, stopping at the end marker or `limit`.
   private static func readExtensions(
-    _ bytes: [UInt8], from start: Int, limit: Int, file: ImageFile, clusterSize: Int, end: inout Int
+    _ bytes: [UInt8], from start: Int, limit: Int, file: any ImageSource, clusterSize: Int, end: inout Int
   ) throws -> [HeaderExtension] {
     var result: [HeaderExtension] = []
     var position = start

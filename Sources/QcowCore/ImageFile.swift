@@ -1,7 +1,7 @@
 import Glibc
 
 /// An open image file, read and written with positioned I/O only.
-public struct ImageFile: Sendable {
+public struct ImageFile: ImageSource {
   /// The path the file was opened from.
   public let path: String
   /// The descriptor; owned by this value until `close()`.
@@ -43,12 +43,6 @@ public struct ImageFile: Sendable {
     let file = try ImageFile(path: path, writable: writable)
     defer { file.close() }
     return try body(file)
-  }
-
-  /// Whether `count` bytes at `offset` lie inside the file.
-  public func contains(offset: UInt64, count: UInt64) -> Bool {
-    let (end, overflow) = offset.addingReportingOverflow(count)
-    return !overflow && end <= size
   }
 
   /// Reads exactly `count` bytes at `offset`; fails when they are not all inside the file.

@@ -11,7 +11,7 @@ public struct ImageReport {
   public let warnings: [String]
 
   /// A report on `area`, read from `file`.
-  public init(area: HeaderArea, file: ImageFile) throws {
+  public init(area: HeaderArea, file: any ImageSource) throws {
     self.area = area
     usedBytes = area.originalEnd
     warnings = HeaderWarnings.check(area)

@@ -3,10 +3,10 @@ public struct Qcow2PyDump {
   /// The header area to dump.
   public let area: HeaderArea
   /// The file it was read from (bitmap tables are read from it on demand).
-  public let file: ImageFile
+  public let file: any ImageSource
 
   /// A dumper for `area`, read from `file`.
-  public init(area: HeaderArea, file: ImageFile) {
+  public init(area: HeaderArea, file: any ImageSource) {
     self.area = area
     self.file = file
   }

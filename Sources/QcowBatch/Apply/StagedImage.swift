@@ -1,43 +1,71 @@
 import Glibc
 import QcowCore
 
-/// One image of a transaction: its target, the temporary file that will replace it, and the
+/// One file of a transaction: its target, the temporary file that will replace it, and the
 /// backup link that keeps the original reachable until the transaction ends.
 struct StagedImage {
-  /// The plan it was made from.
-  let plan: ImagePlan
+  /// What the temporary file is filled with.
+  enum Content {
+    /// A sparse copy of an image, then the new header area.
+    case copy(source: String, header: [UInt8])
+    /// A new image laid out like qemu-img create, then the new header area.
+    case created(ImageLayout, header: [UInt8])
+    /// An empty (sparse) external data file of this size.
+    case dataFile(size: UInt64)
+  }
+
+  /// The name the manifest gives the file, for messages.
+  let name: String
+  /// What goes into the temporary file.
+  let content: Content
   /// The target with symlinks resolved: the file that gets replaced.
   let target: String
-  /// The temporary file holding the new image, in the target's directory.
+  /// The temporary file holding the new version, in the target's directory.
   let temporary: String
   /// The hard link to the original, when the target exists.
   let backup: String?
   /// The target's identity when it was read, nil when it did not exist.
   let original: FileIdentity?
 
-  /// Chooses the temporary and backup names for `plan` (random, in the target's directory).
-  init(_ plan: ImagePlan, original: FileIdentity?) throws {
-    guard let target = ManifestPaths.canonicalTarget(plan.target) else {
-      throw QcowError("'\(plan.entry.path.value)': cannot resolve its directory")
+  /// Chooses the temporary and backup names for a file of `content` replacing `path`.
+  init(name: String, path: String, content: Content, original: FileIdentity?) throws {
+    guard let target = ManifestPaths.canonicalTarget(path) else {
+      throw QcowError("'\(name)': cannot resolve its directory")
     }
     let prefix = ManifestPaths.directory(of: target) + "/." + ManifestPaths.baseName(of: target)
     let suffix = StagedImage.randomSuffix()
-    self.plan = plan
+    self.name = name
+    self.content = content
     self.target = target
     temporary = prefix + ".qcow-batch-" + suffix
     backup = original == nil ? nil : prefix + ".qcow-batch-backup-" + suffix
     self.original = original
   }
 
-  /// The journal's record of this image.
+  /// The files `plan` stages: the image, and the external data file a `create` entry makes.
+  static func files(of plan: ImagePlan, originals: [String: FileIdentity]) throws -> [StagedImage] {
+    guard let header = plan.encoded else { throw QcowError("'\(plan.entry.path.value)': nothing to stage") }
+    let content: Content = plan.layout.map { .created($0, header: header) } ?? .copy(source: plan.source, header: header)
+    var files = [
+      try StagedImage(name: plan.entry.path.value, path: plan.target, content: content, original: originals[plan.target])
+    ]
+    if let dataFile = plan.dataFile {
+      files.append(
+        try StagedImage(
+          name: dataFile.path, path: dataFile.path, content: .dataFile(size: dataFile.size),
+          original: FileIdentity(path: dataFile.path)))
+    }
+    return files
+  }
+
+  /// The journal's record of this file.
   var journalEntry: Journal.Entry {
     Journal.Entry(target: target, staged: temporary, backup: backup)
   }
 
-  /// Writes the new image: creates the temporary file exclusively with the original's mode and
-  /// owner, copies the source sparsely, writes the new header area and syncs the file.
+  /// Writes the new version: creates the temporary file exclusively with the original's mode
+  /// and owner, fills it (holes stay holes), writes the new header area and syncs the file.
   func stage() throws {
-    guard let encoded = plan.encoded else { throw QcowError("'\(plan.target)': nothing to stage") }
     var status = stat()
     let existing = stat(target, &status) == 0
     do {
@@ -48,14 +76,22 @@ struct StagedImage {
       if existing && (status.st_uid != geteuid() || status.st_gid != getegid()) {
         try Errno.retrying { fchown(descriptor.rawValue, status.st_uid, status.st_gid) }
       }
-      try ImageFile.withFile(plan.source) { source in
-        guard let size = Int64(exactly: source.size) else { throw QcowError("source too large") }
-        try SparseCopy.copy(from: source.descriptor.rawValue, to: descriptor.rawValue, size: size)
+      switch content {
+      case .copy(let source, let header):
+        try ImageFile.withFile(source) { source in
+          guard let size = Int64(exactly: source.size) else { throw QcowError("source too large") }
+          try SparseCopy.copy(from: source.descriptor.rawValue, to: descriptor.rawValue, size: size)
+        }
+        try descriptor.writeAll(header, at: 0)
+      case .created(let layout, let header):
+        try layout.write(to: descriptor)
+        try descriptor.writeAll(header, at: 0)
+      case .dataFile(let size):
+        try Errno.retrying { ftruncate(descriptor.rawValue, off_t(size)) }
       }
-      try descriptor.writeAll(encoded, at: 0)
       try descriptor.sync()
     } catch {
-      throw QcowError("cannot stage '\(plan.entry.path.value)' in \(ManifestPaths.directory(of: target)): \(error)")
+      throw QcowError("cannot stage '\(name)' in \(ManifestPaths.directory(of: target)): \(error)")
     }
   }
 
@@ -63,7 +99,7 @@ struct StagedImage {
   func linkBackup() throws {
     guard let backup else { return }
     guard Glibc.link(target, backup) == 0 else {
-      throw QcowError("cannot keep a backup link of '\(plan.entry.path.value)': \(Errno.last)")
+      throw QcowError("cannot keep a backup link of '\(name)': \(Errno.last)")
     }
   }
 

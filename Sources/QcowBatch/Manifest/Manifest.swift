@@ -22,6 +22,8 @@ struct ManifestImage: Sendable {
   let path: Located<String>
   /// The image to copy first, as written, when the entry has `from`.
   let from: Located<String>?
+  /// The options of a new image, when the entry has `create`.
+  let create: Located<CreateOptions>?
   /// Header values required before the edits.
   let expect: [Located<(HeaderField, UInt64)>]
   /// The edits, in order.

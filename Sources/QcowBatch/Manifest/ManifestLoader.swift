@@ -73,18 +73,19 @@ struct ManifestLoader {
   private mutating func image(_ node: YAMLNode) -> ManifestImage? {
     let known = ["path", "from", "expect", "edits", "create"]
     guard let keys = mapping(node, keys: known, required: ["path"]) else { return nil }
-    if let create = keys["create"] {
-      error(create.mark, "'create' is not supported yet: start from an existing image with 'from'")
-    }
     let path = keys["path"].flatMap { located(string: $0, what: "path") }
     let from = keys["from"].flatMap { located(string: $0, what: "from") }
+    let create = keys["create"].flatMap { creation($0) }
+    if let createNode = keys["create"], keys["from"] != nil {
+      error(createNode.mark, "give 'from' or 'create', not both")
+    }
     if let from, let problem = ManifestPaths.fileProblem(ManifestPaths.resolve(from.value, in: directory)) {
       error(from.mark, "'from' image '\(from.value)' \(problem)")
     }
-    if from == nil, let path,
+    if from == nil, keys["create"] == nil, let path,
       let problem = ManifestPaths.fileProblem(ManifestPaths.resolve(path.value, in: directory))
     {
-      let hint = problem == ManifestPaths.missing ? " (give 'from' to create it from a template)" : ""
+      let hint = problem == ManifestPaths.missing ? " (give 'from' or 'create' to make it)" : ""
       error(path.mark, "image '\(path.value)' \(problem)\(hint)")
     }
     let expect = keys["expect"].map { expectations($0) } ?? []
@@ -93,7 +94,50 @@ struct ManifestLoader {
       error(list.mark, "more than \(ManifestLoader.editLimit) edits for one image once shared lists are expanded")
     }
     guard let path else { return nil }
-    return ManifestImage(path: path, from: from, expect: expect, edits: edits, mark: node.mark)
+    return ManifestImage(path: path, from: from, create: create, expect: expect, edits: edits, mark: node.mark)
+  }
+
+  /// The `create` mapping: qemu-img create options by name, scalars only.
+  private mutating func creation(_ node: YAMLNode) -> ManifestImage.Located<CreateOptions>? {
+    guard case .mapping(let pairs) = node.content else {
+      error(node.mark, "'create' must be a mapping of qemu-img create options, found \(node.kindName)")
+      return nil
+    }
+    var options = CreateOptions()
+    var seen: Set<String> = []
+    var valid = true
+    for pair in pairs {
+      guard let name = pair.key.scalar else {
+        error(pair.key.mark, "keys must be scalars, found \(pair.key.kindName)")
+        valid = false
+        continue
+      }
+      guard CreateOptions.names.contains(name) else {
+        error(pair.key.mark, "unknown create option '\(name)'\(Suggestion.text(for: name, among: CreateOptions.names))")
+        valid = false
+        continue
+      }
+      guard seen.insert(name).inserted else {
+        error(pair.key.mark, "duplicate key '\(name)'")
+        valid = false
+        continue
+      }
+      guard let value = string(pair.value, what: name) else {
+        valid = false
+        continue
+      }
+      do {
+        try options.set(name, value)
+      } catch {
+        self.error(pair.value.mark, "\(error)")
+        valid = false
+      }
+    }
+    if options.size == nil && options.backingFile == nil {
+      error(node.mark, "'create' needs a 'size' (or a 'backing_file' to take it from)")
+      valid = false
+    }
+    return valid ? ManifestImage.Located(value: options, mark: node.mark) : nil
   }
 
   private mutating func expectations(_ node: YAMLNode) -> [ManifestImage.Located<(HeaderField, UInt64)>] {

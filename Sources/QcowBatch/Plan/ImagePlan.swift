@@ -13,6 +13,10 @@ struct ImagePlan: Sendable {
   var before: HeaderArea?
   /// The header area after every edit, when they all applied.
   var after: HeaderArea?
+  /// The new image's layout, for an entry with `create`.
+  var layout: ImageLayout?
+  /// The external data file a `create` entry makes (resolved path) and its size.
+  var dataFile: (path: String, size: UInt64)?
   /// The header area bytes to write over offset 0 of the staged copy.
   var encoded: [UInt8]?
   /// The problems found, in manifest order.

@@ -6,22 +6,47 @@ import QcowCore
 enum Planner {
   /// The plan of every image in `manifest`, plus errors that concern several images.
   static func plan(_ manifest: Manifest) -> EditPlan {
-    var images = manifest.images.map { plan($0, in: manifest.directory) }
+    var images: [ImagePlan] = []
+    for entry in manifest.images {
+      // A new image may take its size from a backing image made earlier in the manifest.
+      let pending = { (path: String) -> UInt64? in
+        let wanted = ManifestPaths.canonicalTarget(path)
+        return images.last { ManifestPaths.canonicalTarget($0.target) == wanted }?.after?.header[.size]
+      }
+      images.append(plan(entry, in: manifest.directory, pending: pending))
+    }
     checkUniqueTargets(&images)
     let spaceErrors = FreeSpace.check(images)
     return EditPlan(manifest: manifest, images: images, errors: spaceErrors)
   }
 
-  private static func plan(_ entry: ManifestImage, in directory: String) -> ImagePlan {
+  private static func plan(
+    _ entry: ManifestImage, in directory: String, pending: (String) -> UInt64?
+  ) -> ImagePlan {
     let target = ManifestPaths.resolve(entry.path.value, in: directory)
     let source = entry.from.map { ManifestPaths.resolve($0.value, in: directory) } ?? target
     var plan = ImagePlan(entry: entry, target: target, source: source)
     let sourceMark = entry.from?.mark ?? entry.path.mark
     let sourceName = entry.from?.value ?? entry.path.value
     do {
-      plan.before = try ImageFile.withFile(source) { try HeaderArea(reading: $0) }
+      if let create = entry.create {
+        // A new image, laid out in memory as qemu-img create would write it; names are
+        // resolved against the target's directory, as QEMU resolves them when it opens it.
+        let options = create.value
+        let size = try ImageCreation.resolveSize(options, imagePath: target, pending: pending)
+        let layout = try ImageLayout(options: options, size: size)
+        plan.layout = layout
+        if let dataFile = options.dataFile {
+          plan.dataFile = (ManifestPaths.resolve(dataFile, in: ManifestPaths.directory(of: target)), layout.virtualSize)
+        }
+        plan.before = try HeaderArea(reading: layout)
+      } else {
+        plan.before = try ImageFile.withFile(source) { try HeaderArea(reading: $0) }
+      }
     } catch {
-      plan.errors.append(ManifestDiagnostic(mark: sourceMark, message: "'\(sourceName)': \(error)"))
+      let mark = entry.create?.mark ?? sourceMark
+      let name = entry.create == nil ? sourceName : entry.path.value
+      plan.errors.append(ManifestDiagnostic(mark: mark, message: "'\(name)': \(error)"))
       return plan
     }
     guard var area = plan.before else { return plan }

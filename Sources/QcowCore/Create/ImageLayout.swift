@@ -14,7 +14,7 @@ public struct ImageLayout: Sendable {
   /// The file's length.
   public let length: UInt64
   /// The virtual size, rounded up to 512 bytes.
-  public let size: UInt64
+  public let virtualSize: UInt64
 
   /// Lays out an image of `size` bytes with `options` (validated first).
   public init(options: CreateOptions, size requested: UInt64) throws {
@@ -23,7 +23,8 @@ public struct ImageLayout: Sendable {
     guard !overflow, rounded & ~511 <= UInt64(Int64.max) else {
       throw QcowError("Invalid image size specified. Must be between 0 and 9223372036854775807.")
     }
-    size = rounded & ~511
+    let size = rounded & ~511
+    virtualSize = size
     let clusterBits = options.clusterSize.trailingZeroBitCount
     let cs = options.clusterSize
     let l2Entries = cs / (options.extendedL2 ? 16 : 8)

@@ -1,0 +1,16 @@
+/// Where an image's bytes are read from: a file, or an image built in memory.
+public protocol ImageSource: Sendable {
+  /// The image's length in bytes.
+  var size: UInt64 { get }
+
+  /// Exactly `count` bytes at `offset`; fails when they are not all inside the image.
+  func read(at offset: UInt64, count: Int, what: String) throws -> [UInt8]
+}
+
+extension ImageSource {
+  /// Whether `count` bytes at `offset` lie inside the image.
+  public func contains(offset: UInt64, count: UInt64) -> Bool {
+    let (end, overflow) = offset.addingReportingOverflow(count)
+    return !overflow && end <= size
+  }
+}
