@@ -13,14 +13,15 @@ import QcowCore
 /// 5. backups and journal are removed.
 ///
 /// A failure before the commit point rolls back; a failure after it writes an abort record
-/// and rolls back. A crash anywhere is finished by `Recovery` from the journal.
+/// and rolls back. Once the renames are synced the new versions stand: a failure in step 5 is
+/// reported as such. A crash anywhere is finished by `Recovery` from the journal.
 struct Transaction {
   /// The environment variable that makes the Nth rename fail (tests only).
   static let failRenameVariable = "QCOW_BATCH_TEST_FAIL_RENAME"
 
   /// Runs the transaction for `plan`; the caller holds the directory locks.
   static func run(_ plan: EditPlan, originals: [String: FileIdentity], journalPath: String) throws {
-    let images = try plan.images.map { try StagedImage($0, original: originals[$0.target]) }
+    let images = try plan.images.flatMap { try StagedImage.files(of: $0, originals: originals) }
     var journal = try Journal.begin(at: journalPath, entries: images.map(\.journalEntry))
     do {
       try prepare(images, journal: &journal)
@@ -35,7 +36,7 @@ struct Transaction {
           if index + 1 == failAt { throw Errno.ioError }
           try Durability.rename(image.temporary, over: image.target)
         } catch {
-          throw QcowError("cannot rename the staged copy over '\(image.plan.entry.path.value)': \(error)")
+          throw QcowError("cannot rename the staged copy over '\(image.name)': \(error)")
         }
       }
       try Recovery.syncTargetDirectories(journal)
@@ -49,7 +50,15 @@ struct Transaction {
       }
       try undo(journal, after: error)
     }
-    try Recovery.removeLeftovers(journal)
+    do {
+      try Recovery.removeLeftovers(journal)
+    } catch {
+      // The renames are durable and the backups may be gone: the new versions stand. Say so,
+      // rather than leave a bare error that reads as "nothing was replaced".
+      throw QcowError(
+        "\(error); every target already holds its new version: run 'qcow-batch recover' on the manifest "
+          + "to finish removing the transaction's files")
+    }
   }
 
   /// Stages every image, checks the originals, links the backups, records the versions and
@@ -57,7 +66,7 @@ struct Transaction {
   private static func prepare(_ images: [StagedImage], journal: inout Journal) throws {
     for image in images { try image.stage() }
     for (index, image) in images.enumerated() {
-      let name = image.plan.entry.path.value
+      let name = image.name
       if FileIdentity(path: image.target) != image.original {
         throw QcowError("'\(name)' changed since it was read")
       }
