@@ -144,7 +144,7 @@ extension ManifestErrorCase {
         - out/c.qcow2
       """,
       [
-        "m.yaml:3:11: error: image 'out/a.qcow2' does not exist (give 'from' to create it from a template)",
+        "m.yaml:3:11: error: image 'out/a.qcow2' does not exist (give 'from' or 'create' to make it)",
         "m.yaml:4:5: error: duplicate key 'path'",
         "m.yaml:5:5: error: unknown key 'frm'; did you mean 'from'?",
         "m.yaml:7:5: error: missing key 'path'",
@@ -350,7 +350,7 @@ extension ManifestErrorCase {
             - add-header-ext: {magic: 0x12345678, file: payloads}
       """,
       [
-        "m.yaml:3:11: error: image 'out/none.qcow2' does not exist (give 'from' to create it from a template)",
+        "m.yaml:3:11: error: image 'out/none.qcow2' does not exist (give 'from' or 'create' to make it)",
         "m.yaml:5:11: error: 'from' image 'templates/none.qcow2' does not exist",
         "m.yaml:7:11: error: 'from' image 'sub' is a directory, not an image file",
         "m.yaml:8:11: error: image 'sub' is a directory, not an image file",
@@ -358,16 +358,40 @@ extension ManifestErrorCase {
         "m.yaml:13:51: error: cannot read payload file 'payloads': Is a directory",
       ]),
     .load(
-      "create is reserved",
+      "create options: unknown names, bad values, a missing size, and create with from",
       """
       version: 1
       images:
         - path: out/new.qcow2
-          create: {size: 64M, cluster_size: 65536}
+          create: {size: 64M, clustersize: 512, lazy_refcounts: maybe}
+        - path: out/b.qcow2
+          from: templates/base.qcow2
+          create: {size: 1Q}
+        - path: out/c.qcow2
+          create: {cluster_size: 512}
       """,
       [
-        "m.yaml:3:11: error: image 'out/new.qcow2' does not exist (give 'from' to create it from a template)",
-        "m.yaml:4:13: error: 'create' is not supported yet: start from an existing image with 'from'",
+        "m.yaml:4:25: error: unknown create option 'clustersize'; did you mean 'cluster_size'?",
+        "m.yaml:4:59: error: Parameter 'lazy_refcounts' expects 'on' or 'off'",
+        "m.yaml:7:13: error: give 'from' or 'create', not both",
+        "m.yaml:7:20: error: Parameter 'size' expects a non-negative number below 2^64",
+        "m.yaml:9:13: error: 'create' needs a 'size' (or a 'backing_file' to take it from)",
+      ]),
+    .plan(
+      "create combinations qemu-img refuses are refused with its reasons",
+      """
+      version: 1
+      images:
+        - path: out/d.qcow2
+          create: {size: 1M, compat: 0.10, lazy_refcounts: on}
+        - path: out/e.qcow2
+          create: {size: 1M, cluster_size: 512, extended_l2: on}
+      """,
+      [
+        "m.yaml:4:13: error: 'out/d.qcow2': Lazy refcounts only supported with compatibility level 1.1 and above "
+          + "(use version=v3 or greater)",
+        "m.yaml:6:13: error: 'out/e.qcow2': Extended L2 entries are only supported with cluster sizes of at least "
+          + "16384 bytes",
       ]),
     .load(
       "alias cycle in an edit list",

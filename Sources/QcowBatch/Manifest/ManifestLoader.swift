@@ -133,7 +133,7 @@ struct ManifestLoader {
         valid = false
       }
     }
-    if options.size == nil && options.backingFile == nil {
+    if !seen.contains("size") && !seen.contains("backing_file") {
       error(node.mark, "'create' needs a 'size' (or a 'backing_file' to take it from)")
       valid = false
     }
