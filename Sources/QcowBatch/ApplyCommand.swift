@@ -49,7 +49,7 @@ struct ApplyCommand: ParsableCommand {
       try Transaction.run(plan, originals: originals, journalPath: journalPath)
     } catch {
       let failure = ManifestDiagnostic(mark: nil, message: "\(error)")
-      emit(report, errors: [failure], applied: false, adding: true)
+      emit(report, errors: [failure], applied: error is Transaction.CleanupFailure, adding: true)
       throw ExitCode.failure
     }
     emit(report, errors: [], applied: true)

@@ -55,10 +55,17 @@ struct Transaction {
     } catch {
       // The renames are durable and the backups may be gone: the new versions stand. Say so,
       // rather than leave a bare error that reads as "nothing was replaced".
-      throw QcowError(
-        "\(error); every target already holds its new version: run 'qcow-batch recover' on the manifest "
-          + "to finish removing the transaction's files")
+      throw CleanupFailure(
+        message: "\(error); every target already holds its new version: run 'qcow-batch recover' on the "
+          + "manifest to finish removing the transaction's files")
     }
+  }
+
+  /// A failure after the new versions were committed and synced: the images changed, but the
+  /// transaction's own files could not all be removed.
+  struct CleanupFailure: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
   }
 
   /// Stages every image, checks the originals, links the backups, records the versions and
