@@ -39,11 +39,16 @@ struct CreateCommand: ParsableCommand {
   func run() throws {
     guard format == "qcow2" else { throw ValidationError("only -f qcow2 is supported") }
     var settings = CreateOptions()
+    // qemu-img reads SIZE first and reports it without the file name.
+    let sizeBytes = try size.map(QemuSize.imageSize)
     do {
       for text in options { try settings.set(optionText: text) }
+      if let sizeBytes {
+        guard settings.size == nil else { throw QcowError("The image size must be specified only once") }
+        settings.size = sizeBytes
+      }
       if let backingFile { try settings.set("backing_file", backingFile) }
       if let backingFormat { try settings.set("backing_fmt", backingFormat) }
-      if let size { try settings.set("size", size) }
     } catch let error as QcowError {
       throw QcowError("\(file): \(error.message)")
     }

@@ -37,28 +37,15 @@ public struct CreateOptions: Sendable, Equatable {
   /// Sets option `name` from its qemu-img text.
   public mutating func set(_ name: String, _ value: String) throws {
     switch name {
-    case "size":
-      guard let bytes = QemuSize.parse(value) else { throw QcowError(QemuSize.invalidMessage) }
-      size = bytes
-    case "compat":
-      guard ["0.10", "v2", "1.1", "v3"].contains(value) else {
-        throw QcowError("Parameter 'version' does not accept value '\(value)'")
-      }
-      compat = value
-    case "cluster_size":
-      guard let bytes = QemuSize.parse(value) else { throw QcowError("Parameter 'cluster_size' expects a size") }
-      clusterSize = bytes
+    case "size": size = try QemuSize.option(name, value)
+    // compat and compression_type are checked later, by validate(), as QEMU does.
+    case "compat": compat = value
+    case "cluster_size": clusterSize = try QemuSize.option(name, value)
     case "lazy_refcounts": lazyRefcounts = try CreateOptions.bool(name, value)
     case "extended_l2": extendedL2 = try CreateOptions.bool(name, value)
     case "data_file_raw": dataFileRaw = try CreateOptions.bool(name, value)
-    case "compression_type":
-      guard ["zlib", "zstd"].contains(value) else {
-        throw QcowError("Parameter 'compression-type' does not accept value '\(value)'")
-      }
-      compressionType = value
-    case "refcount_bits":
-      guard let bits = UInt64(value) else { throw QcowError("Parameter 'refcount_bits' expects a number") }
-      refcountBits = bits
+    case "compression_type": compressionType = value
+    case "refcount_bits": refcountBits = try CreateOptions.number(name, value)
     case "backing_file": backingFile = value
     case "backing_fmt": backingFormat = value
     case "data_file": dataFile = value
@@ -99,6 +86,33 @@ public struct CreateOptions: Sendable, Equatable {
     }
   }
 
+  /// A number-typed option, read as `strtoull` with base 0 reads it (decimal, 0x hex, 0 octal).
+  private static func number(_ name: String, _ value: String) throws -> UInt64 {
+    var digits = Substring(value)
+    var radix: UInt64 = 10
+    if digits.hasPrefix("0x") || digits.hasPrefix("0X") {
+      radix = 16
+      digits = digits.dropFirst(2)
+    } else if digits.hasPrefix("0") && digits.count > 1 {
+      radix = 8
+      digits = digits.dropFirst()
+    }
+    var result: UInt64 = 0
+    var overflow = false
+    for character in digits {
+      guard let digit = character.hexDigitValue, UInt64(digit) < radix else {
+        throw QcowError("Parameter '\(name)' expects a number")
+      }
+      let (times, o1) = result.multipliedReportingOverflow(by: radix)
+      let (plus, o2) = times.addingReportingOverflow(UInt64(digit))
+      overflow = overflow || o1 || o2
+      result = plus
+    }
+    guard !digits.isEmpty else { throw QcowError("Parameter '\(name)' expects a number") }
+    if overflow { throw QcowError("Value '\(value)' is too large for parameter '\(name)'") }
+    return result
+  }
+
   private static func bool(_ name: String, _ value: String) throws -> Bool {
     switch value {
     case "on", "yes", "true", "y": return true
@@ -113,20 +127,44 @@ public struct CreateOptions: Sendable, Equatable {
   /// qemu-img's line for the options: `fmt=qcow2 cluster_size=65536 ... refcount_bits=16`.
   public func formattingLine(file: String, size: UInt64) -> String {
     var parts = ["fmt=qcow2", "cluster_size=\(clusterSize)", "extended_l2=\(given["extended_l2"] ?? "off")"]
-    parts.append("compression_type=\(compressionType)")
+    parts.append("compression_type=" + CreateOptions.escaped(compressionType))
     parts.append("size=\(size)")
-    for name in ["backing_file", "backing_fmt", "compat", "data_file", "data_file_raw"] {
-      if let value = given[name] { parts.append("\(name)=\(value)") }
+    for name in ["compat", "backing_file", "backing_fmt", "data_file", "data_file_raw"] {
+      // QEMU prints string options with each comma doubled.
+      if let value = given[name] { parts.append("\(name)=" + CreateOptions.escaped(value)) }
     }
     parts.append("lazy_refcounts=\(given["lazy_refcounts"] ?? "off")")
     parts.append("refcount_bits=\(refcountBits)")
     return "Formatting '\(file)', " + parts.joined(separator: " ")
   }
 
-  /// Checks the combination as qemu-img does, with its messages.
+  /// `value` with each comma doubled, as QEMU prints string options.
+  private static func escaped(_ value: String) -> String {
+    value.split(separator: ",", omittingEmptySubsequences: false).joined(separator: ",,")
+  }
+
+  /// Checks the combination as qemu-img does, with its messages, in QEMU's order: the values
+  /// of compat and compression_type first (QEMU reads them after printing "Formatting"), then
+  /// `qcow2_co_create`'s checks.
   public func validate() throws {
+    if let compat, !["0.10", "v2", "1.1", "v3"].contains(compat) {
+      throw QcowError("Parameter 'version' does not accept value '\(compat)'")
+    }
+    guard ["zlib", "zstd"].contains(compressionType) else {
+      throw QcowError("Parameter 'compression-type' does not accept value '\(compressionType)'")
+    }
+    if extendedL2 && version < 3 {
+      throw QcowError(
+        "Extended L2 entries are only supported with compatibility level 1.1 and above (use version=v3 or greater)")
+    }
     guard clusterSize >= 512, clusterSize <= 2 << 20, clusterSize & (clusterSize - 1) == 0 else {
       throw QcowError("Cluster size must be a power of two between 512 and 2048k")
+    }
+    if extendedL2 && clusterSize < 16384 {
+      throw QcowError("Extended L2 entries are only supported with cluster sizes of at least 16384 bytes")
+    }
+    if backingFormat != nil && backingFile == nil {
+      throw QcowError("Backing format cannot be used without backing file")
     }
     if lazyRefcounts && version < 3 {
       throw QcowError(
@@ -139,24 +177,17 @@ public struct CreateOptions: Sendable, Equatable {
       throw QcowError(
         "Different refcount widths than 16 bits require compatibility level 1.1 or above (use version=v3 or greater)")
     }
-    if dataFile != nil && version < 3 {
-      throw QcowError(
-        "External data files are only supported with compatibility level 1.1 and above (use version=v3 or greater)")
-    }
     if dataFileRaw && dataFile == nil { throw QcowError("data-file-raw requires data-file") }
     if dataFileRaw && backingFile != nil {
       throw QcowError("Backing file and data-file-raw cannot be used at the same time")
     }
+    if dataFile != nil && version < 3 {
+      throw QcowError(
+        "External data files are only supported with compatibility level 1.1 and above (use version=v3 or greater)")
+    }
     if compressionType != "zlib" && version < 3 {
       throw QcowError(
         "Non-zlib compression type is only supported with compatibility level 1.1 and above (use version=v3 or greater)")
-    }
-    if extendedL2 && version < 3 {
-      throw QcowError(
-        "Extended L2 entries are only supported with compatibility level 1.1 and above (use version=v3 or greater)")
-    }
-    if extendedL2 && clusterSize < 16384 {
-      throw QcowError("Extended L2 entries are only supported with cluster sizes of at least 16384 bytes")
     }
     if backingFile != nil && backingFormat == nil {
       throw QcowError("Backing file specified without backing format")

@@ -15,6 +15,9 @@ public struct ImageLayout: Sendable {
   public let length: UInt64
   /// The virtual size, rounded up to 512 bytes.
   public let virtualSize: UInt64
+  /// The length qemu-img gives an external data file: the virtual size, rounded up to the
+  /// cluster (the subcluster, with extended L2) when data_file_raw maps every cluster.
+  public let dataFileLength: UInt64
 
   /// Lays out an image of `size` bytes with `options` (validated first).
   public init(options: CreateOptions, size requested: UInt64) throws {
@@ -27,6 +30,8 @@ public struct ImageLayout: Sendable {
     virtualSize = size
     let clusterBits = options.clusterSize.trailingZeroBitCount
     let cs = options.clusterSize
+    let unit = options.dataFileRaw ? (options.extendedL2 ? cs / 32 : cs) : 512
+    dataFileLength = (size + unit - 1) / unit * unit
     let l2Entries = cs / (options.extendedL2 ? 16 : 8)
     let perL1Entry = cs * l2Entries
     let l1Size = size / perL1Entry + (size % perL1Entry == 0 ? 0 : 1)
