@@ -7,6 +7,8 @@ struct QcowBatch: ParsableCommand {
     commandName: "qcow-batch",
     abstract: "Prepare qcow2 disk images in exact header states for tests and CI.",
     version: "0.1.0",
-    subcommands: [PlanCommand.self, ApplyCommand.self, RecoverCommand.self, CreateCommand.self, Qcow2Command.self, InfoCommand.self]
+    subcommands: [
+      PlanCommand.self, ApplyCommand.self, RecoverCommand.self, CreateCommand.self, Qcow2Command.self, InfoCommand.self,
+    ]
   )
 }

@@ -50,7 +50,8 @@ struct RecoverCommand: ParsableCommand {
     switch outcome {
     case .discardedTorn: what = "nothing had been staged; its journal was removed"
     case .rolledBack: what = "rolled back: \(PlanReport.count(journal.entries.count, "image")) keep their old versions"
-    case .rolledForward: what = "rolled forward: \(PlanReport.count(journal.entries.count, "image")) hold their new versions"
+    case .rolledForward:
+      what = "rolled forward: \(PlanReport.count(journal.entries.count, "image")) hold their new versions"
     }
     let line = "recovered an interrupted apply (\(journal.path)): \(what)"
     if announce { printError(line) } else { print(line) }

@@ -163,7 +163,8 @@ struct Journal: Sendable {
       case "begin"? where state == .torn && checksumOK:
         state = .begun
       case "version"? where state == .begun && parts.count == 4:
-        guard let index = Int(parts[1]), entries.indices.contains(index), let new = VersionFingerprint(journalText: parts[3])
+        guard let index = Int(parts[1]), entries.indices.contains(index),
+          let new = VersionFingerprint(journalText: parts[3])
         else { return finish(id, entries) }
         entries[index].old = VersionFingerprint(journalText: parts[2])
         entries[index].new = new

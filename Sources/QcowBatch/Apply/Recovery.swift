@@ -62,7 +62,8 @@ enum Recovery {
         throw QcowError("cannot roll forward: '\(entry.target)' is neither its old nor its new version")
       }
       guard VersionFingerprint(path: entry.staged) == new else {
-        throw QcowError("cannot roll forward: the staged copy '\(entry.staged)' of '\(entry.target)' is missing or changed")
+        throw QcowError(
+          "cannot roll forward: the staged copy '\(entry.staged)' of '\(entry.target)' is missing or changed")
       }
       try step("rename '\(entry.staged)' over '\(entry.target)'") { () throws(Errno) in
         try Durability.rename(entry.staged, over: entry.target)

@@ -45,9 +45,11 @@ struct StagedImage {
   /// The files `plan` stages: the image, and the external data file a `create` entry makes.
   static func files(of plan: ImagePlan, originals: [String: FileIdentity]) throws -> [StagedImage] {
     guard let header = plan.encoded else { throw QcowError("'\(plan.entry.path.value)': nothing to stage") }
-    let content: Content = plan.layout.map { .created($0, header: header) } ?? .copy(source: plan.source, header: header)
+    let content: Content =
+      plan.layout.map { .created($0, header: header) } ?? .copy(source: plan.source, header: header)
     var files = [
-      try StagedImage(name: plan.entry.path.value, path: plan.target, content: content, original: originals[plan.target])
+      try StagedImage(
+        name: plan.entry.path.value, path: plan.target, content: content, original: originals[plan.target])
     ]
     if let dataFile = plan.dataFile {
       files.append(

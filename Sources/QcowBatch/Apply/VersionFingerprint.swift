@@ -20,11 +20,12 @@ struct VersionFingerprint: Equatable, Sendable, CustomStringConvertible {
     var head = [UInt8](repeating: 0, count: VersionFingerprint.hashedBytes)
     var filled = 0
     while filled < head.count {
-      let count = (try? head.withUnsafeMutableBytes { raw in
-        Result { () throws(Errno) in
-          try descriptor.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[filled...]), at: Int64(filled))
-        }
-      }.get()) ?? 0
+      let count =
+        (try? head.withUnsafeMutableBytes { raw in
+          Result { () throws(Errno) in
+            try descriptor.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[filled...]), at: Int64(filled))
+          }
+        }.get()) ?? 0
       if count <= 0 { break }
       filled += count
     }

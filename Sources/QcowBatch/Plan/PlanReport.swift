@@ -38,7 +38,8 @@ struct PlanReport {
   func text() -> String {
     var out = ""
     for image in plan.images {
-      let origin = image.entry.from.map { "from \($0.value)" } ?? (image.entry.create != nil ? "created" : "edited in place")
+      let origin =
+        image.entry.from.map { "from \($0.value)" } ?? (image.entry.create != nil ? "created" : "edited in place")
       out += "\(image.entry.path.value)  (\(origin))\n"
       for change in PlanReport.fieldChanges(image) {
         var line =

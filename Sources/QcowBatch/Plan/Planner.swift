@@ -37,7 +37,9 @@ enum Planner {
         let layout = try ImageLayout(options: options, size: size)
         plan.layout = layout
         if let dataFile = options.dataFile {
-          plan.dataFile = (ManifestPaths.resolve(dataFile, in: ManifestPaths.directory(of: target)), layout.dataFileLength)
+          plan.dataFile = (
+            ManifestPaths.resolve(dataFile, in: ManifestPaths.directory(of: target)), layout.dataFileLength
+          )
         }
         plan.before = try HeaderArea(reading: layout)
       } else {

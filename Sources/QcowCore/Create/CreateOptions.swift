@@ -187,7 +187,8 @@ public struct CreateOptions: Sendable, Equatable {
     }
     if compressionType != "zlib" && version < 3 {
       throw QcowError(
-        "Non-zlib compression type is only supported with compatibility level 1.1 and above (use version=v3 or greater)")
+        "Non-zlib compression type is only supported with compatibility level 1.1 and above (use version=v3 or greater)"
+      )
     }
     if backingFile != nil && backingFormat == nil {
       throw QcowError("Backing file specified without backing format")

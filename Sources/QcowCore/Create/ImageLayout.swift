@@ -38,7 +38,8 @@ public struct ImageLayout: Sendable {
     guard l1Size <= ImageLayout.maximumL1Entries else {
       throw QcowError("The image size is too large for file format 'qcow2' (try using a larger cluster size)")
     }
-    var allocator = RefcountAllocator(clusterBits: clusterBits, refcountOrder: options.refcountBits.trailingZeroBitCount)
+    var allocator = RefcountAllocator(
+      clusterBits: clusterBits, refcountOrder: options.refcountBits.trailingZeroBitCount)
     _ = allocator.allocate(3 * cs)
     let l1Offset = l1Size == 0 ? 0 : allocator.allocate(8 * l1Size)
     var l1 = [UInt64](repeating: 0, count: Int(l1Size))
@@ -58,8 +59,14 @@ public struct ImageLayout: Sendable {
         l2Tables.append((l2Offset, table))
       }
     }
-    var regions: [(UInt64, [UInt8])] = [(0, try ImageLayout.headerCluster(options, size: size, l1Size: l1Size,
-      l1Offset: l1Offset, allocator: allocator))]
+    var regions: [(UInt64, [UInt8])] = [
+      (
+        0,
+        try ImageLayout.headerCluster(
+          options, size: size, l1Size: l1Size,
+          l1Offset: l1Offset, allocator: allocator)
+      )
+    ]
     regions += allocator.writes.map { ($0.offset, $0.bytes) }
     for (offset, values) in allocator.refblocks.sorted(by: { $0.key < $1.key }) {
       regions.append((offset, allocator.encodedBlock(values)))
@@ -106,7 +113,8 @@ public struct ImageLayout: Sendable {
     let backingOffset = options.backingFile == nil ? 0 : UInt64(headerLength + area.count)
     area += backingName
     guard headerLength + area.count <= Int(options.clusterSize) else {
-      throw QcowError("the header, extensions and backing file name do not fit in a \(options.clusterSize)-byte cluster")
+      throw QcowError(
+        "the header, extensions and backing file name do not fit in a \(options.clusterSize)-byte cluster")
     }
     var values: [String: UInt64] = [
       "magic": HeaderArea.magic, "version": version, "backing_file_offset": backingOffset,
