@@ -18,7 +18,7 @@ public struct HeaderArea: Sendable {
   /// The file's size when it was read.
   public let fileSize: UInt64
   /// The original bytes of the first cluster (fewer when the file is shorter).
-  let original: [UInt8]
+  private(set) var original: [UInt8]
   /// Where the header area ended as read: past the end marker, or the backing file name.
   public let originalEnd: Int
 
@@ -37,7 +37,7 @@ public struct HeaderArea: Sendable {
       throw QcowError("cluster_bits \(bits) is outside 9..21 (512 B to 2 MiB clusters)")
     }
     clusterSize = 1 << Int(bits)
-    original = try file.read(at: 0, count: Int(min(file.size, UInt64(clusterSize))), what: "the first cluster")
+    let cluster = try file.read(at: 0, count: Int(min(file.size, UInt64(clusterSize))), what: "the first cluster")
     let headerLength = header.headerLength
     guard headerLength >= UInt64(Header.version2Length) else {
       throw QcowError("header_length \(headerLength) is below 72, the smallest qcow2 header")
@@ -49,13 +49,13 @@ public struct HeaderArea: Sendable {
     let limit = backingOffset == 0 ? clusterSize : Int(min(backingOffset, UInt64(clusterSize)))
     var end = 0
     extensions = try HeaderArea.readExtensions(
-      original, from: Int(headerLength), limit: limit, file: file, clusterSize: clusterSize, end: &end)
+      cluster, from: Int(headerLength), limit: limit, file: file, clusterSize: clusterSize, end: &end)
     if backingOffset == 0 {
       backingFileName = nil
     } else {
       let size = header[.backingFileSize]
       guard let start = Int(exactly: backingOffset), let count = Int(exactly: size),
-        let name = original.bytes(at: start, length: count)
+        let name = cluster.bytes(at: start, length: count)
       else {
         let place = file.contains(offset: backingOffset, count: size) ? "the first cluster" : "the end of the file"
         throw QcowError(
@@ -65,6 +65,15 @@ public struct HeaderArea: Sendable {
       end = max(end, start + count)
     }
     originalEnd = end
+    original = cluster
+  }
+
+  /// The area without the copy of its first cluster, for keeping many areas after their
+  /// bytes were encoded: `encoded()` no longer works on it.
+  public func discardingOriginal() -> HeaderArea {
+    var copy = self
+    copy.original = []
+    return copy
   }
 
   /// Parses the extension list starting at `start`, stopping at the end marker or `limit`.

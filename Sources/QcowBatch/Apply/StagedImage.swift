@@ -9,7 +9,7 @@ struct StagedImage {
     /// A sparse copy of an image, then the new header area.
     case copy(source: String, header: [UInt8])
     /// A new image laid out like qemu-img create, then the new header area.
-    case created(ImageLayout, header: [UInt8])
+    case created(CreateOptions, size: UInt64, header: [UInt8])
     /// An empty (sparse) external data file of this size.
     case dataFile(size: UInt64)
   }
@@ -46,7 +46,8 @@ struct StagedImage {
   static func files(of plan: ImagePlan, originals: [String: FileIdentity]) throws -> [StagedImage] {
     guard let header = plan.encoded else { throw QcowError("'\(plan.entry.path.value)': nothing to stage") }
     let content: Content =
-      plan.layout.map { .created($0, header: header) } ?? .copy(source: plan.source, header: header)
+      plan.creation.map { .created($0.options, size: $0.size, header: header) }
+      ?? .copy(source: plan.source, header: header)
     var files = [
       try StagedImage(
         name: plan.entry.path.value, path: plan.target, content: content, original: originals[plan.target])
@@ -85,8 +86,8 @@ struct StagedImage {
           try SparseCopy.copy(from: source.descriptor.rawValue, to: descriptor.rawValue, size: size)
         }
         try descriptor.writeAll(header, at: 0)
-      case .created(let layout, let header):
-        try layout.write(to: descriptor)
+      case .created(let options, let size, let header):
+        try ImageLayout(options: options, size: size).write(to: descriptor)
         try descriptor.writeAll(header, at: 0)
       case .dataFile(let size):
         try Errno.retrying { ftruncate(descriptor.rawValue, off_t(size)) }

@@ -13,8 +13,9 @@ struct ImagePlan: Sendable {
   var before: HeaderArea?
   /// The header area after every edit, when they all applied.
   var after: HeaderArea?
-  /// The new image's layout, for an entry with `create`.
-  var layout: ImageLayout?
+  /// The options and virtual size of a new image, for an entry with `create` (its layout is
+  /// computed again when it is staged, so a plan of many images stays small).
+  var creation: (options: CreateOptions, size: UInt64)?
   /// The external data file a `create` entry makes (resolved path) and its size.
   var dataFile: (path: String, size: UInt64)?
   /// The header area bytes to write over offset 0 of the staged copy.

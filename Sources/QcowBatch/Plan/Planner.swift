@@ -35,7 +35,7 @@ enum Planner {
         let options = create.value
         let size = try ImageCreation.resolveSize(options, imagePath: target, pending: pending)
         let layout = try ImageLayout(options: options, size: size)
-        plan.layout = layout
+        plan.creation = (options, size)
         if let dataFile = options.dataFile {
           plan.dataFile = (
             ManifestPaths.resolve(dataFile, in: ManifestPaths.directory(of: target)), layout.dataFileLength
@@ -88,6 +88,9 @@ enum Planner {
     plan.after = area
     do {
       plan.encoded = try area.encoded()
+      // The plan keeps the headers for its report, not each image's first cluster.
+      plan.before = plan.before?.discardingOriginal()
+      plan.after = area.discardingOriginal()
     } catch {
       plan.errors.append(ManifestDiagnostic(mark: entry.mark, message: "'\(entry.path.value)': \(error)"))
     }
