@@ -7,6 +7,8 @@ enum LinuxCalls {
   static let seekData: Int32 = 3
   /// `lseek` whence: the next hole.
   static let seekHole: Int32 = 4
+  /// The `FICLONE` ioctl: make the target share all of the source's extents.
+  static let cloneFile = UInt(0x4004_9409)
 
   private typealias CopyFileRange =
     @convention(c) (

@@ -6,9 +6,13 @@ enum SparseCopy {
   /// The buffer size of the read/write fallback.
   static let bufferSize = 1 << 20
 
-  /// Copies `size` bytes of `source` into the empty file `target`: the data regions found with
-  /// SEEK_DATA/SEEK_HOLE, by copy_file_range where the kernel allows, else by read and write.
+  /// Copies `size` bytes of `source` into the empty file `target`: a reflink clone where the
+  /// filesystem shares extents, else the data regions found with SEEK_DATA/SEEK_HOLE, by
+  /// copy_file_range where the kernel allows, else by read and write.
   static func copy(from source: Int32, to target: Int32, size: Int64) throws {
+    // A reflink clone shares the source's extents: constant time on XFS and btrfs. Elsewhere
+    // the call fails at once (EOPNOTSUPP, EXDEV, EINVAL) and the data regions are copied.
+    if ioctl(target, LinuxCalls.cloneFile, source) == 0 { return }
     try Errno.retrying { ftruncate(target, off_t(size)) }
     var offset: Int64 = 0
     while offset < size {
