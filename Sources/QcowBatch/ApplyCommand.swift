@@ -17,6 +17,9 @@ struct ApplyCommand: ParsableCommand {
   @Flag(help: "Plan and validate only; write nothing.")
   var dryRun = false
 
+  @Flag(help: "No progress line on a terminal.")
+  var quiet = false
+
   func run() throws {
     let manifest = try options.load(forApply: true)
     let targets = manifest.images.map { ManifestPaths.resolve($0.path.value, in: manifest.directory) }
@@ -46,7 +49,7 @@ struct ApplyCommand: ParsableCommand {
       return
     }
     do {
-      try Transaction.run(plan, originals: originals, journalPath: journalPath)
+      try Transaction.run(plan, originals: originals, journalPath: journalPath, quiet: quiet)
     } catch {
       let failure = ManifestDiagnostic(mark: nil, message: "\(error)")
       emit(report, errors: [failure], applied: error is Transaction.CleanupFailure, adding: true)

@@ -9,10 +9,14 @@ enum SparseCopy {
   /// Copies `size` bytes of `source` into the empty file `target`: a reflink clone where the
   /// filesystem shares extents, else the data regions found with SEEK_DATA/SEEK_HOLE, by
   /// copy_file_range where the kernel allows, else by read and write.
-  static func copy(from source: Int32, to target: Int32, size: Int64) throws {
+  static func copy(from source: Int32, to target: Int32, size: Int64, progress: Progress? = nil) throws {
     // A reflink clone shares the source's extents: constant time on XFS and btrfs. Elsewhere
     // the call fails at once (EOPNOTSUPP, EXDEV, EINVAL) and the data regions are copied.
-    if ioctl(target, LinuxCalls.cloneFile, source) == 0 { return }
+    if ioctl(target, LinuxCalls.cloneFile, source) == 0 {
+      var status = stat()
+      if fstat(source, &status) == 0 { progress?.copied(UInt64(max(0, status.st_blocks)) * 512) }
+      return
+    }
     try Errno.retrying { ftruncate(target, off_t(size)) }
     var offset: Int64 = 0
     while offset < size {
@@ -22,25 +26,30 @@ enum SparseCopy {
         if error == .noSuchDeviceOrAddress { return }  // ENXIO: no data past offset
         guard error == .invalidArgument else { throw error }
         // The filesystem cannot report holes: copy everything that is left.
-        try copyRange(from: source, to: target, start: offset, end: size)
+        try copyRange(from: source, to: target, start: offset, end: size, progress: progress)
         return
       }
       var dataEnd = Int64(lseek(source, dataStart, LinuxCalls.seekHole))
       if dataEnd < 0 { dataEnd = size }
-      try copyRange(from: source, to: target, start: Int64(dataStart), end: min(dataEnd, size))
+      try copyRange(from: source, to: target, start: Int64(dataStart), end: min(dataEnd, size), progress: progress)
       offset = dataEnd
     }
   }
 
   /// Copies `start..<end` of `source` to the same offsets of `target`.
-  private static func copyRange(from source: Int32, to target: Int32, start: Int64, end: Int64) throws {
+  private static func copyRange(
+    from source: Int32, to target: Int32, start: Int64, end: Int64, progress: Progress?
+  ) throws {
     var inOffset = start
     var outOffset = start
     while inOffset < end {
-      let chunk = Int(min(end - inOffset, 1 << 30))
+      let chunk = Int(min(end - inOffset, 64 << 20))
       guard let copied = LinuxCalls.copyFileRange(from: source, at: &inOffset, to: target, at: &outOffset, count: chunk)
-      else { return try readWrite(from: source, to: target, start: inOffset, end: end) }
-      if copied > 0 { continue }
+      else { return try readWrite(from: source, to: target, start: inOffset, end: end, progress: progress) }
+      if copied > 0 {
+        progress?.copied(UInt64(copied))
+        continue
+      }
       if copied == 0 { throw Errno.ioError }  // the source shrank underneath us
       let error = Errno.last
       if error == .interrupted { continue }
@@ -48,12 +57,14 @@ enum SparseCopy {
         .crossDevice, .invalidArgument, .notImplemented, .notSupported, .badFileDescriptor,
       ]
       guard unsupported.contains(error) else { throw error }
-      return try readWrite(from: source, to: target, start: inOffset, end: end)
+      return try readWrite(from: source, to: target, start: inOffset, end: end, progress: progress)
     }
   }
 
   /// The fallback: positioned reads and writes through one bounded buffer.
-  private static func readWrite(from source: Int32, to target: Int32, start: Int64, end: Int64) throws {
+  private static func readWrite(
+    from source: Int32, to target: Int32, start: Int64, end: Int64, progress: Progress?
+  ) throws {
     var buffer = [UInt8](repeating: 0, count: bufferSize)
     var offset = start
     while offset < end {
@@ -72,6 +83,7 @@ enum SparseCopy {
         written += count
       }
       offset += Int64(got)
+      progress?.copied(UInt64(got))
     }
   }
 }

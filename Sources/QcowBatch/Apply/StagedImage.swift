@@ -61,6 +61,13 @@ struct StagedImage {
     return files
   }
 
+  /// The bytes of data the staging copies (the source's allocated size), for progress.
+  var dataBytes: UInt64 {
+    guard case .copy(let source, _) = content else { return 0 }
+    var status = stat()
+    return stat(source, &status) == 0 ? UInt64(max(0, status.st_blocks)) * 512 : 0
+  }
+
   /// The journal's record of this file.
   var journalEntry: Journal.Entry {
     Journal.Entry(target: target, staged: temporary, backup: backup)
@@ -68,7 +75,7 @@ struct StagedImage {
 
   /// Writes the new version: creates the temporary file exclusively with the original's mode
   /// and owner, fills it (holes stay holes), writes the new header area and syncs the file.
-  func stage() throws {
+  func stage(progress: Progress? = nil) throws {
     var status = stat()
     let existing = stat(target, &status) == 0
     do {
@@ -83,7 +90,8 @@ struct StagedImage {
       case .copy(let source, let header):
         try ImageFile.withFile(source) { source in
           guard let size = Int64(exactly: source.size) else { throw QcowError("source too large") }
-          try SparseCopy.copy(from: source.descriptor.rawValue, to: descriptor.rawValue, size: size)
+          try SparseCopy.copy(
+            from: source.descriptor.rawValue, to: descriptor.rawValue, size: size, progress: progress)
         }
         try descriptor.writeAll(header, at: 0)
       case .created(let options, let size, let header):

@@ -20,11 +20,15 @@ struct Transaction {
   static let failRenameVariable = "QCOW_BATCH_TEST_FAIL_RENAME"
 
   /// Runs the transaction for `plan`; the caller holds the directory locks.
-  static func run(_ plan: EditPlan, originals: [String: FileIdentity], journalPath: String) throws {
+  static func run(
+    _ plan: EditPlan, originals: [String: FileIdentity], journalPath: String, quiet: Bool = false
+  ) throws {
     let images = try plan.images.flatMap { try StagedImage.files(of: $0, originals: originals) }
     var journal = try Journal.begin(at: journalPath, entries: images.map(\.journalEntry))
     do {
-      try prepare(images, journal: &journal)
+      let progress = Progress(images: images.count, bytes: images.reduce(0) { $0 + $1.dataBytes }, quiet: quiet)
+      defer { progress.finish() }
+      try prepare(images, journal: &journal, progress: progress)
       try journal.commit()
     } catch {
       try undo(journal, after: error)
@@ -70,8 +74,11 @@ struct Transaction {
 
   /// Stages every image, checks the originals, links the backups, records the versions and
   /// syncs the target directories: everything before the commit record.
-  private static func prepare(_ images: [StagedImage], journal: inout Journal) throws {
-    for image in images { try image.stage() }
+  private static func prepare(_ images: [StagedImage], journal: inout Journal, progress: Progress) throws {
+    for image in images {
+      try image.stage(progress: progress)
+      progress.imageStaged()
+    }
     for (index, image) in images.enumerated() {
       let name = image.name
       if FileIdentity(path: image.target) != image.original {
