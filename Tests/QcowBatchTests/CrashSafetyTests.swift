@@ -229,14 +229,14 @@ enum CrashTrace {
 
   /// Runs `apply MANIFEST` under `strace -f -y` tracing `syscalls`; returns the calls it logged.
   /// The apply must succeed and be one process.
-  static func tracedApply(_ manifest: String, logs: URL, syscalls: [String]) throws -> [StraceCall] {
+  static func tracedApply(
+    _ manifest: String, logs: URL, syscalls: [String], environment: [String] = []
+  ) throws -> [StraceCall] {
     let log = logs.appendingPathComponent("strace.log").path
     let result = try TestSupport.run(
       URL(fileURLWithPath: strace),
-      [
-        "-f", "-y", "-s", "65536", "-o", log, "-e", "trace=" + syscalls.map { "?" + $0 }.joined(separator: ","),
-        TestSupport.binary.path, "apply", manifest,
-      ])
+      ["-f", "-y", "-s", "65536", "-o", log, "-e", "trace=" + syscalls.map { "?" + $0 }.joined(separator: ",")]
+        + environment.flatMap { ["-E", $0] } + [TestSupport.binary.path, "apply", manifest])
     guard result.status == 0, !result.crashed else {
       throw ApplyTestError(description: "the traced apply failed (exit \(result.status)): \(result.err)")
     }
@@ -461,17 +461,19 @@ struct CrashSafetyTests {
 
   @Test(
     "a traced apply syncs staged files before the commit record, it before the renames, directories after",
-    .enabled(if: CrashTrace.available, "strace is missing or cannot trace here"))
-  func syncOrder() throws {
+    .enabled(if: CrashTrace.available, "strace is missing or cannot trace here"),
+    arguments: ["file", "filesystem"])
+  func syncOrder(_ strategy: String) throws {
     let scratch = try ApplyScratch("crash-order")
     defer { scratch.remove() }
     let manifest = try CrashScenario.prepare(scratch)
+    // Staged files are synced one by one, or by one syncfs per filesystem (for large batches).
     let calls = try CrashTrace.tracedApply(
       manifest, logs: scratch.logs,
       syscalls: [
-        "openat", "write", "pwrite64", "copy_file_range", "ftruncate", "fsync", "fdatasync", "rename", "renameat",
-        "renameat2", "link", "linkat", "unlink", "unlinkat",
-      ])
+        "openat", "write", "pwrite64", "copy_file_range", "ftruncate", "fsync", "fdatasync", "syncfs", "rename",
+        "renameat", "renameat2", "link", "linkat", "unlink", "unlinkat",
+      ], environment: ["QCOW_BATCH_SYNC=\(strategy)"])
     // -y shows canonical paths.
     let root = try #require(
       realpath(scratch.root.path, nil).map { pointer in
@@ -488,6 +490,11 @@ struct CrashSafetyTests {
     }
     func isSync(_ call: StraceCall, of path: String) -> Bool {
       syncs.contains(call.name) && call.descriptorPaths.first == path
+    }
+    /// A sync that makes the staged file at `path` durable: its fsync, or a syncfs of the
+    /// scratch filesystem, which holds every file of the scenario.
+    func isStagedSync(_ call: StraceCall, of path: String) -> Bool {
+      strategy == "filesystem" ? call.name == "syncfs" : isSync(call, of: path)
     }
     func isWrite(_ call: StraceCall, to path: String) -> Bool {
       switch call.name {
@@ -519,7 +526,7 @@ struct CrashSafetyTests {
       try #require(created.count == 1, "\(target): staged files \(created)")
       let staged = created[0]
       let lastWrite = try #require(calls.indices.last { isWrite(calls[$0], to: staged) }, "\(staged) never written")
-      let synced = first(from: lastWrite) { isSync($0, of: staged) }
+      let synced = first(from: lastWrite) { isStagedSync($0, of: staged) }
       #expect(
         synced.map { $0 < commit } == true, "\(staged) is not synced between its last write and the commit record")
       // Each original is linked to its backup before the commit record, and the link made durable.

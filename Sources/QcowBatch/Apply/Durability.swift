@@ -22,6 +22,37 @@ enum Durability {
     try descriptor.sync()
   }
 
+  /// How staged files reach the disk: one fsync each, or one syncfs per filesystem.
+  enum Strategy: String {
+    case file
+    case filesystem
+  }
+
+  /// The environment variable that forces a strategy (`file` or `filesystem`).
+  static let strategyVariable = "QCOW_BATCH_SYNC"
+  /// From this many staged files on, one syncfs per filesystem beats an fsync per file
+  /// (measured on ext4: 1000 images applied in 1.3-1.5 s with an fsync each, 1.0-1.3 s with syncfs).
+  static let batchThreshold = 16
+
+  /// The strategy for `count` staged files.
+  static func strategy(forFiles count: Int) -> Strategy {
+    if let forced = getenv(strategyVariable).flatMap({ Strategy(rawValue: String(cString: $0)) }) { return forced }
+    return count >= batchThreshold ? .filesystem : .file
+  }
+
+  /// Flushes every filesystem holding one of `paths` (directories), once each.
+  static func syncFilesystems(of paths: [String]) throws(Errno) {
+    var seen: Set<UInt64> = []
+    for path in paths.sorted() {
+      var status = stat()
+      guard stat(path, &status) == 0, seen.insert(UInt64(status.st_dev)).inserted else { continue }
+      let descriptor = try FileDescriptor.open(path, O_RDONLY | O_DIRECTORY)
+      defer { descriptor.close() }
+      guard let result = LinuxCalls.syncFilesystem(descriptor.rawValue) else { throw Errno.notImplemented }
+      if result != 0 { throw Errno.last }
+    }
+  }
+
   /// Renames `source` over `target`.
   static func rename(_ source: String, over target: String) throws(Errno) {
     try Errno.retrying { Glibc.rename(source, target) }

@@ -85,7 +85,7 @@ struct Journal: Sendable {
       try Durability.writeSynced(Array(text.utf8), to: path, at: 0, flags: O_WRONLY | O_CREAT | O_EXCL)
       try Durability.syncDirectory(ManifestPaths.directory(of: path))
     } catch {
-      if (error as? Errno) != .fileExists { unlink(path) }
+      if error != .fileExists { unlink(path) }
       throw QcowError("cannot write the journal '\(path)': \(error)")
     }
     journal.text = text

@@ -28,4 +28,16 @@ enum LinuxCalls {
     guard let call = copyFileRangeCall else { return nil }
     return call(source, &sourceOffset, target, &targetOffset, count, 0)
   }
+
+  private typealias SyncFilesystem = @convention(c) (Int32) -> Int32
+
+  private static let syncfsCall: SyncFilesystem? = {
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "syncfs") else { return nil }
+    return unsafeBitCast(symbol, to: SyncFilesystem.self)
+  }()
+
+  /// `syncfs(2)`: flushes the whole filesystem holding `descriptor`; nil when the C library lacks it.
+  static func syncFilesystem(_ descriptor: Int32) -> Int32? {
+    syncfsCall.map { $0(descriptor) }
+  }
 }

@@ -75,7 +75,7 @@ struct StagedImage {
 
   /// Writes the new version: creates the temporary file exclusively with the original's mode
   /// and owner, fills it (holes stay holes), writes the new header area and syncs the file.
-  func stage(progress: Progress? = nil) throws {
+  func stage(progress: Progress? = nil, sync: Bool = true) throws {
     var status = stat()
     let existing = stat(target, &status) == 0
     do {
@@ -100,7 +100,7 @@ struct StagedImage {
       case .dataFile(let size):
         try Errno.retrying { ftruncate(descriptor.rawValue, off_t(size)) }
       }
-      try descriptor.sync()
+      if sync { try descriptor.sync() }
     } catch {
       throw QcowError("cannot stage '\(name)' in \(ManifestPaths.directory(of: target)): \(error)")
     }

@@ -75,9 +75,17 @@ struct Transaction {
   /// Stages every image, checks the originals, links the backups, records the versions and
   /// syncs the target directories: everything before the commit record.
   private static func prepare(_ images: [StagedImage], journal: inout Journal, progress: Progress) throws {
+    let strategy = Durability.strategy(forFiles: images.count)
     for image in images {
-      try image.stage(progress: progress)
+      try image.stage(progress: progress, sync: strategy == .file)
       progress.imageStaged()
+    }
+    if strategy == .filesystem {
+      do {
+        try Durability.syncFilesystems(of: Array(journal.directories))
+      } catch {
+        throw QcowError("cannot sync the staged copies: \(error)")
+      }
     }
     for (index, image) in images.enumerated() {
       let name = image.name

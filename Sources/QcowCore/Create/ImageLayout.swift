@@ -8,6 +8,9 @@ public struct ImageLayout: Sendable {
   ]
   /// QEMU's limit on the L1 table: 32 MiB.
   static let maximumL1Entries: UInt64 = (32 << 20) / 8
+  /// The most L2 table bytes laid out in memory for `data_file_raw` (QEMU has no such limit:
+  /// a 1 PiB image with 64 KiB clusters would need 128 GiB of them).
+  static let maximumPreallocatedL2Bytes: UInt64 = 256 << 20
 
   /// The regions written, in order; a later region overrides an earlier one.
   public let regions: [(offset: UInt64, bytes: [UInt8])]
@@ -37,6 +40,12 @@ public struct ImageLayout: Sendable {
     let l1Size = size / perL1Entry + (size % perL1Entry == 0 ? 0 : 1)
     guard l1Size <= ImageLayout.maximumL1Entries else {
       throw QcowError("The image size is too large for file format 'qcow2' (try using a larger cluster size)")
+    }
+    // At most 2^22 tables of at most 2 MiB: no overflow.
+    if options.dataFileRaw && l1Size * cs > ImageLayout.maximumPreallocatedL2Bytes {
+      throw QcowError(
+        "data_file_raw would preallocate \(l1Size * cs) bytes of L2 tables, more than the "
+          + "\(ImageLayout.maximumPreallocatedL2Bytes) qcow-batch lays out (use a smaller size or larger clusters)")
     }
     var allocator = RefcountAllocator(
       clusterBits: clusterBits, refcountOrder: options.refcountBits.trailingZeroBitCount)
