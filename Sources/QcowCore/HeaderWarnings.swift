@@ -64,7 +64,9 @@ enum HeaderWarnings {
 
   /// The L1 entries `size` needs, or nil when the cluster size makes it meaningless.
   static func requiredL1Size(_ header: Header, clusterBits: UInt64) -> UInt64? {
-    let l2Bits = clusterBits - (header[.incompatibleFeatures] & 0x10 != 0 ? 4 : 3)
+    let entryBits: UInt64 = header[.incompatibleFeatures] & 0x10 != 0 ? 4 : 3
+    guard clusterBits > entryBits else { return nil }
+    let l2Bits = clusterBits - entryBits
     let shift = clusterBits + l2Bits
     guard shift < 64 else { return nil }
     let perEntry: UInt64 = 1 << shift
