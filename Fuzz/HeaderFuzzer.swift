@@ -52,18 +52,6 @@ struct ScratchFile: Sendable {
 /// The scratch file, created on the first input.
 let scratch = ScratchFile()
 
-/// Output lengths are summed here so the optimizer keeps every dump.
-nonisolated(unsafe) var outputSink = 0
-
-/// Whether to print what each input produced (`QCOW_FUZZ_VERBOSE=1`), for looking at seeds and findings.
-let verbose = getenv("QCOW_FUZZ_VERBOSE").map { String(cString: $0) == "1" } ?? false
-
-/// Counts `text` into the sink, and prints it when verbose.
-func emit(_ text: String) {
-  outputSink &+= text.utf8.count
-  if verbose { print(text) }
-}
-
 @_cdecl("LLVMFuzzerTestOneInput")
 public func headerFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
   let bytes = UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size)

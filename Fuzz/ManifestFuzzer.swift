@@ -113,18 +113,6 @@ func removeSandbox() {
   sandbox.remove()
 }
 
-/// Output lengths are summed here so the optimizer keeps every report.
-nonisolated(unsafe) var outputSink = 0
-
-/// Whether to print what each input produced (`QCOW_FUZZ_VERBOSE=1`), for looking at seeds and findings.
-let verbose = getenv("QCOW_FUZZ_VERBOSE").map { String(cString: $0) == "1" } ?? false
-
-/// Counts `text` into the sink, and prints it when verbose.
-func emit(_ text: String) {
-  outputSink &+= text.utf8.count
-  if verbose { print(text) }
-}
-
 @_cdecl("LLVMFuzzerTestOneInput")
 public func manifestFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
   let bytes = Array(UnsafeBufferPointer(start: data, count: data == nil ? 0 : size))

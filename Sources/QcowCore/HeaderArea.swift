@@ -49,7 +49,7 @@ public struct HeaderArea: Sendable {
     let limit = backingOffset == 0 ? clusterSize : Int(min(backingOffset, UInt64(clusterSize)))
     var end = 0
     extensions = try HeaderArea.readExtensions(
-      cluster, from: Int(headerLength), limit: limit, file: file, clusterSize: clusterSize, end: &end)
+      cluster, from: Int(headerLength), limit: limit, file: file, end: &end)
     if backingOffset == 0 {
       backingFileName = nil
     } else {
@@ -78,7 +78,7 @@ public struct HeaderArea: Sendable {
 
   /// Parses the extension list starting at `start`, stopping at the end marker or `limit`.
   private static func readExtensions(
-    _ bytes: [UInt8], from start: Int, limit: Int, file: any ImageSource, clusterSize: Int, end: inout Int
+    _ bytes: [UInt8], from start: Int, limit: Int, file: any ImageSource, end: inout Int
   ) throws -> [HeaderExtension] {
     var result: [HeaderExtension] = []
     var position = start
