@@ -3,9 +3,9 @@ import Glibc
 import Testing
 
 // Crash safety of `qcow-batch apply`, end to end. strace kills apply, or fails one system call
-// with EIO or ENOSPC, at every write-class system call a five-image apply makes; a tmpfs runs
-// out of room for real; and the strace log of a successful apply shows the order of the syncs,
-// the commit record, the renames and the removals.
+// with EIO or ENOSPC, at every write-class system call a five-image apply makes, with either way
+// of syncing staged files; a tmpfs runs out of room for real; and the strace log of a successful
+// apply shows the order of the syncs, the commit record, the renames and the removals.
 
 /// The five-image transaction of the crash tests: in-place edits and `from` copies, targets that
 /// exist and one that does not, in two directories.
@@ -113,8 +113,20 @@ enum CrashPhase: String, Sendable {
   case cleanup
 }
 
+/// How apply makes staged files durable (`QCOW_BATCH_SYNC`): an fsync each, as for small
+/// batches, or one syncfs per filesystem, as for 16 files or more. The matrix runs under both.
+enum SyncStrategy: String, CaseIterable, Sendable {
+  case file
+  case filesystem
+
+  /// The environment setting that forces this strategy.
+  var environment: String { "QCOW_BATCH_SYNC=\(rawValue)" }
+}
+
 /// One write-class system call of the traced apply: where strace kills or fails it.
 struct CrashPoint: Sendable, CustomTestStringConvertible {
+  /// The sync strategy apply ran with.
+  let strategy: SyncStrategy
   /// The system call's name.
   let syscall: String
   /// Its number among the calls of that name, from 1: strace's `when=N`.
@@ -127,7 +139,7 @@ struct CrashPoint: Sendable, CustomTestStringConvertible {
   /// the commit record's write, new from the first rename.
   let afterKill: CrashVersion?
 
-  var testDescription: String { "\(syscall) #\(occurrence): \(call)" }
+  var testDescription: String { "\(strategy) sync, \(syscall) #\(occurrence): \(call)" }
 }
 
 /// A fault strace injects with an error.
@@ -249,13 +261,18 @@ enum CrashTrace {
     return calls
   }
 
-  /// Every write-class call of a clean traced apply of the scenario, in order.
-  static let census: Result<[CrashPoint], ApplyTestError> = {
+  /// Every write-class call of a clean traced apply of the scenario, in order, per strategy.
+  static let censuses: [SyncStrategy: Result<[CrashPoint], ApplyTestError>] = Dictionary(
+    uniqueKeysWithValues: SyncStrategy.allCases.map { ($0, census($0)) })
+
+  /// Every write-class call of a clean traced apply of the scenario under `strategy`, in order.
+  static func census(_ strategy: SyncStrategy) -> Result<[CrashPoint], ApplyTestError> {
     do {
       let scratch = try ApplyScratch("crash-census")
       defer { scratch.remove() }
       let manifest = try CrashScenario.prepare(scratch)
-      let calls = try tracedApply(manifest, logs: scratch.logs, syscalls: writeClass)
+      let calls = try tracedApply(
+        manifest, logs: scratch.logs, syscalls: writeClass, environment: [strategy.environment])
       let removals = ["unlink", "unlinkat"]
       let renames = ["rename", "renameat", "renameat2"]
       let isCommit = { (call: StraceCall) in
@@ -279,7 +296,7 @@ enum CrashTrace {
         let shortened = text.count > 110 ? text.prefix(107) + "..." : text
         points.append(
           CrashPoint(
-            syscall: call.name, occurrence: counts[call.name] ?? 0, call: String(shortened),
+            strategy: strategy, syscall: call.name, occurrence: counts[call.name] ?? 0, call: String(shortened),
             phase: position < removal ? .transaction : .cleanup,
             afterKill: position <= commit ? .old : position >= rename ? .new : nil))
       }
@@ -287,12 +304,12 @@ enum CrashTrace {
     } catch {
       return .failure(ApplyTestError(description: "\(error)"))
     }
-  }()
+  }
 
-  /// The injection points; none when strace is unusable (the tests are then disabled).
+  /// The injection points of both strategies; none when strace is unusable (the tests are then disabled).
   static func points() throws -> [CrashPoint] {
     guard available else { return [] }
-    return try census.get()
+    return try SyncStrategy.allCases.flatMap { try censuses[$0]?.get() ?? [] }
   }
 
   /// Runs `apply MANIFEST` with `action` (`signal=KILL`, `error=EIO`) injected at `point`.
@@ -300,7 +317,7 @@ enum CrashTrace {
     try TestSupport.run(
       URL(fileURLWithPath: strace),
       [
-        "-f", "-o", "/dev/null", "-e", "trace=\(point.syscall)",
+        "-f", "-o", "/dev/null", "-E", point.strategy.environment, "-e", "trace=\(point.syscall)",
         "-e", "inject=\(point.syscall):\(action):when=\(point.occurrence)", TestSupport.binary.path, "apply", manifest,
       ])
   }
@@ -326,21 +343,30 @@ enum SmallTmpfs {
 struct CrashSafetyTests {
   @Test(
     "the traced apply makes the expected write-class system calls",
-    .enabled(if: CrashTrace.available, "strace is missing or cannot trace here"))
-  func census() throws {
-    let points = try CrashTrace.census.get()
+    .enabled(if: CrashTrace.available, "strace is missing or cannot trace here"),
+    arguments: SyncStrategy.allCases)
+  func census(_ strategy: SyncStrategy) throws {
+    let points = try #require(CrashTrace.censuses[strategy]).get()
     var counts: [String: Int] = [:]
     for point in points { counts[point.syscall, default: 0] += 1 }
     let cleanup = points.filter { $0.phase == .cleanup }.count
     print(
-      "crash points: \(points.count) (\(cleanup) in the cleanup): "
+      "crash points, \(strategy) sync: \(points.count) (\(cleanup) in the cleanup): "
         + counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
     let count = { (names: [String]) in names.reduce(0) { $0 + (counts[$1] ?? 0) } }
     // The journal and five staged files are created; three originals are linked; five renames.
     #expect(count(["open", "openat", "openat2", "creat"]) >= 6)
     #expect(count(["link", "linkat"]) == 3)
     #expect(count(["rename", "renameat", "renameat2"]) == 5)
-    #expect(count(["fsync", "fdatasync", "syncfs"]) >= 5 + 2 + 2)
+    // The journal twice and the directories twice; the staged files one by one or by one syncfs.
+    switch strategy {
+    case .file:
+      #expect(count(["fsync", "fdatasync"]) >= 5 + 2 + 2)
+      #expect(count(["syncfs"]) == 0)
+    case .filesystem:
+      #expect(count(["fsync", "fdatasync"]) >= 2 + 2)
+      #expect(count(["syncfs"]) == 1)
+    }
     #expect(count(["unlink", "unlinkat"]) >= 3 + 1)
   }
 
@@ -462,8 +488,8 @@ struct CrashSafetyTests {
   @Test(
     "a traced apply syncs staged files before the commit record, it before the renames, directories after",
     .enabled(if: CrashTrace.available, "strace is missing or cannot trace here"),
-    arguments: ["file", "filesystem"])
-  func syncOrder(_ strategy: String) throws {
+    arguments: SyncStrategy.allCases)
+  func syncOrder(_ strategy: SyncStrategy) throws {
     let scratch = try ApplyScratch("crash-order")
     defer { scratch.remove() }
     let manifest = try CrashScenario.prepare(scratch)
@@ -473,7 +499,7 @@ struct CrashSafetyTests {
       syscalls: [
         "openat", "write", "pwrite64", "copy_file_range", "ftruncate", "fsync", "fdatasync", "syncfs", "rename",
         "renameat", "renameat2", "link", "linkat", "unlink", "unlinkat",
-      ], environment: ["QCOW_BATCH_SYNC=\(strategy)"])
+      ], environment: [strategy.environment])
     // -y shows canonical paths.
     let root = try #require(
       realpath(scratch.root.path, nil).map { pointer in
@@ -494,7 +520,7 @@ struct CrashSafetyTests {
     /// A sync that makes the staged file at `path` durable: its fsync, or a syncfs of the
     /// scratch filesystem, which holds every file of the scenario.
     func isStagedSync(_ call: StraceCall, of path: String) -> Bool {
-      strategy == "filesystem" ? call.name == "syncfs" : isSync(call, of: path)
+      strategy == .filesystem ? call.name == "syncfs" : isSync(call, of: path)
     }
     func isWrite(_ call: StraceCall, to path: String) -> Bool {
       switch call.name {
