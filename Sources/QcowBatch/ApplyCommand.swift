@@ -17,7 +17,7 @@ struct ApplyCommand: ParsableCommand {
   @Flag(help: "Plan and validate only; write nothing.")
   var dryRun = false
 
-  @Flag(help: "No progress line on a terminal.")
+  @Flag(name: [.short, .long], help: "No progress line on a terminal.")
   var quiet = false
 
   func run() throws {
