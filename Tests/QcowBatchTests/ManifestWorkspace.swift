@@ -67,10 +67,12 @@ struct ManifestWorkspace {
     directory.appendingPathComponent(relative).path
   }
 
-  /// Writes `text` to `relative`, replacing the placeholder with the directory's path.
+  /// Writes `text` to `relative`, replacing the placeholder with the directory's path; the file
+  /// is readable by everyone whatever the umask, for the cases that run unprivileged.
   func write(_ relative: String, _ text: String) throws {
     let resolved = text.replacingOccurrences(of: ManifestWorkspace.directoryPlaceholder, with: directory.path)
     try Data(resolved.utf8).write(to: directory.appendingPathComponent(relative))
+    try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path(relative))
   }
 
   /// Writes the manifest.
