@@ -37,17 +37,19 @@ enum TestSupport {
   static func run(
     _ executable: URL, _ arguments: [String], stdin: Data? = nil, directory: URL? = nil
   ) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = directory }
     let outPipe = Pipe()
     let errPipe = Pipe()
     let inPipe = Pipe()
-    process.standardOutput = outPipe
-    process.standardError = errPipe
-    process.standardInput = inPipe
-    try process.run()
+    let process = try launch {
+      let process = Process()
+      process.executableURL = executable
+      process.arguments = arguments
+      if let directory { process.currentDirectoryURL = directory }
+      process.standardOutput = outPipe
+      process.standardError = errPipe
+      process.standardInput = inPipe
+      return process
+    }
     // Read both pipes concurrently so neither fills up and blocks the child.
     nonisolated(unsafe) var errData = Data()
     let group = DispatchGroup()
@@ -66,6 +68,20 @@ enum TestSupport {
     return ProcessResult(
       status: process.terminationStatus, stdout: outData, stderr: errData,
       crashed: process.terminationReason == .uncaughtSignal)
+  }
+
+  /// Starts a process made by `make`, with a new one for each of up to three attempts when the
+  /// launch itself fails (a transient EAGAIN from fork on a busy machine is not the test's
+  /// failure); the last attempt's error is thrown.
+  private static func launch(_ make: () -> Process) throws -> Process {
+    for _ in 1..<3 {
+      let process = make()
+      if (try? process.run()) != nil { return process }
+      usleep(200_000)
+    }
+    let process = make()
+    try process.run()
+    return process
   }
 
   /// Runs the built `qcow-batch` with `arguments`.
