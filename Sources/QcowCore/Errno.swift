@@ -47,4 +47,6 @@ public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
   public static let badFileDescriptor = Errno(rawValue: EBADF)
   /// EXDEV.
   public static let crossDevice = Errno(rawValue: EXDEV)
+  /// ESPIPE.
+  public static let illegalSeek = Errno(rawValue: ESPIPE)
 }

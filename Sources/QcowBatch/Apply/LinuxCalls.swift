@@ -40,4 +40,17 @@ enum LinuxCalls {
   static func syncFilesystem(_ descriptor: Int32) -> Int32? {
     syncfsCall.map { $0(descriptor) }
   }
+
+  private typealias SyncFileRange = @convention(c) (Int32, Int64, Int64, UInt32) -> Int32
+
+  private static let syncFileRangeCall: SyncFileRange? = {
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sync_file_range") else { return nil }
+    return unsafeBitCast(symbol, to: SyncFileRange.self)
+  }()
+
+  /// `sync_file_range(2)` with SYNC_FILE_RANGE_WRITE: starts writing a range back without
+  /// waiting for it; nil when the C library lacks the call.
+  static func startWriteback(_ descriptor: Int32, offset: Int64, count: Int64) -> Int32? {
+    syncFileRangeCall.map { $0(descriptor, offset, count, 2) }
+  }
 }
