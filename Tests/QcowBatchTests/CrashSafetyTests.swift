@@ -314,11 +314,19 @@ enum CrashTrace {
 
   /// Runs `apply MANIFEST` with `action` (`signal=KILL`, `error=EIO`) injected at `point`.
   static func inject(_ action: String, at point: CrashPoint, _ manifest: String) throws -> ProcessResult {
+    try inject(
+      action, into: point.syscall, occurrence: point.occurrence, manifest, environment: [point.strategy.environment])
+  }
+
+  /// Runs `apply MANIFEST` with `action` injected at occurrence `occurrence` of `syscall`.
+  static func inject(
+    _ action: String, into syscall: String, occurrence: Int, _ manifest: String, environment: [String] = []
+  ) throws -> ProcessResult {
     try TestSupport.run(
       URL(fileURLWithPath: strace),
-      [
-        "-f", "-o", "/dev/null", "-E", point.strategy.environment, "-e", "trace=\(point.syscall)",
-        "-e", "inject=\(point.syscall):\(action):when=\(point.occurrence)", TestSupport.binary.path, "apply", manifest,
+      ["-f", "-o", "/dev/null"] + environment.flatMap { ["-E", $0] } + [
+        "-e", "trace=\(syscall)", "-e", "inject=\(syscall):\(action):when=\(occurrence)", TestSupport.binary.path,
+        "apply", manifest,
       ])
   }
 }

@@ -41,12 +41,7 @@ struct WritebackTests {
 
   /// Runs apply under strace with `action` injected at the first `sync_file_range`.
   private func apply(_ manifest: String, injecting action: String) throws -> ProcessResult {
-    try TestSupport.run(
-      URL(fileURLWithPath: CrashTrace.strace),
-      [
-        "-f", "-o", "/dev/null", "-e", "trace=sync_file_range", "-e", "inject=sync_file_range:\(action):when=1",
-        TestSupport.binary.path, "apply", manifest,
-      ])
+    try CrashTrace.inject(action, into: "sync_file_range", occurrence: 1, manifest)
   }
 
   @Test(
