@@ -27,12 +27,15 @@ enum Qcow2Operation: String {
     switch self {
     case .dumpHeader, .dumpHeaderExts:
       try ImageFile.withFile(image) { file in
-        let dump = Qcow2PyDump(area: try HeaderArea(reading: file), file: file)
+        let area = try HeaderArea(reading: file)
+        try area.checkReadable()
+        let dump = Qcow2PyDump(area: area, file: file)
         print(self == .dumpHeader ? try dump.header(json: json) : try dump.extensions(json: json), terminator: "")
       }
     case .addHeaderExtStdio:
       let magic = try Qcow2Operation.parse { () throws(EditParser.ArgumentError) in try EditParser.magic(operands[0]) }
-      let data = try StandardInput.readAll(limit: 1 << HeaderArea.clusterBitsRange.upperBound)
+      // Standard input is read before the image, as qcow2.py does; an extension cannot hold more.
+      let data = try StandardInput.readAll(limit: Int(UInt32.max))
       try edit(image, .addExtension(magic: magic, data: data))
     case .setHeader, .addHeaderExt, .delHeaderExt, .setFeatureBit:
       let edit = try Qcow2Operation.parse { () throws(EditParser.ArgumentError) in
@@ -47,6 +50,7 @@ enum Qcow2Operation: String {
   private func edit(_ image: String, _ edit: HeaderEdit) throws {
     try ImageFile.withFile(image, writable: true) { file in
       var area = try HeaderArea(reading: file)
+      try area.checkReadable()
       if case .deleteExtensions(let magic) = edit, !area.extensions.contains(where: { $0.magic == magic }) {
         print("No such header extension")
         return

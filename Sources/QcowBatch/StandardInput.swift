@@ -11,7 +11,7 @@ enum StandardInput {
       throw QcowError("cannot read standard input: \(error)")
     }
     guard let bytes else {
-      throw QcowError("standard input holds more than \(limit) bytes, more than any header area can take")
+      throw QcowError("standard input holds more than \(limit) bytes, more than a header extension can hold")
     }
     return bytes
   }

@@ -61,15 +61,8 @@ public struct BitmapDirectoryEntry: Sendable, Equatable {
     }
   }
 
-  /// QEMU's limit on the guest data one bitmap table may describe (table size times cluster size).
-  public static let maximumTableCoverage: UInt64 = 512 << 20
-
-  /// Reads the bitmap table from `file`; refuses tables larger than QEMU allows.
-  public func readTable(from file: any ImageSource, clusterSize: Int) throws -> [BitmapTableEntry] {
-    guard UInt64(tableSize) * UInt64(clusterSize) <= BitmapDirectoryEntry.maximumTableCoverage else {
-      throw QcowError(
-        "bitmap '\(name)': table of \(tableSize) entries exceeds QEMU's limit of 512 MiB of bitmap clusters")
-    }
+  /// Reads the bitmap table from `file` (it lies inside the file: `checkTable` passed).
+  public func readTable(from file: any ImageSource) throws -> [BitmapTableEntry] {
     let bytes = try file.read(at: tableOffset, count: Int(tableSize) * 8, what: "bitmap '\(name)' table")
     return stride(from: 0, to: bytes.count, by: 8).map { BitmapTableEntry(raw: bytes.uint64(at: $0) ?? 0) }
   }

@@ -60,8 +60,13 @@ extension HeaderArea {
     }
   }
 
-  /// Writes the encoded header area to `file` in one positioned write.
+  /// Computes and checks the writes that store the area, then makes them, in order.
   public func write(to file: ImageFile) throws {
-    try file.write(try encoded(), at: 0)
+    for run in try encoded(over: file).runs {
+      guard let offset = Int64(exactly: run.offset) else {
+        throw QcowError("offset \(run.offset) is past what a file can hold")
+      }
+      try file.write(run.bytes, at: offset)
+    }
   }
 }

@@ -22,7 +22,7 @@ public struct HeaderField: Sendable, Hashable {
   /// Whether the field exists in a header of `version` with `headerLength`.
   public func isPresent(version: UInt64, headerLength: UInt64) -> Bool {
     if version2Value == nil { return true }
-    if version < 3 { return false }
+    if version == 2 { return false }
     return offset < 104 || headerLength > UInt64(offset)
   }
 

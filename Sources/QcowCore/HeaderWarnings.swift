@@ -5,20 +5,35 @@ enum HeaderWarnings {
     let header = area.header
     var warnings: [String] = []
     func warn(_ text: String) { warnings.append(text) }
-    let cs = UInt64(area.clusterSize)
+    let clusterSize = area.clusterSize
+    if header[.magic] != HeaderArea.magic {
+      warn(
+        "magic \(FieldFormat.hex.render(header[.magic])) is not 0x514649fb: QEMU will not open this as qcow2")
+    }
     let version = header.version
     if version != 2 && version != 3 { warn("version \(version): QEMU supports only 2 and 3") }
+    if !HeaderArea.clusterBitsRange.contains(clusterSize.bits) {
+      warn(
+        "cluster_bits \(clusterSize.bits) is outside 9..21 (cluster size \(clusterSize.description)): "
+          + "QEMU refuses the image")
+    }
     let headerLength = header.headerLength
-    if version == 3 && headerLength < 104 {
+    if version != 2 && headerLength < 104 {
       warn("header_length \(headerLength) is below 104: QEMU refuses the image (header too short)")
+    }
+    if version != 2 && headerLength > clusterSize.limit {
+      warn("header_length \(headerLength) is larger than the cluster size: QEMU refuses the image")
     }
     if headerLength % 8 != 0 { warn("header_length \(headerLength) is not a multiple of 8") }
     let backingOffset = header[.backingFileOffset]
-    if backingOffset > cs {
+    let backingSize = header[.backingFileSize]
+    if backingOffset > clusterSize.limit {
       warn("backing_file_offset \(backingOffset) is past the first cluster: QEMU refuses the image")
+    } else if backingOffset != 0 && backingSize > clusterSize.limit - backingOffset {
+      warn("the backing file name (\(backingSize) bytes at offset \(backingOffset)) runs past the first cluster: QEMU refuses the image")
     }
-    if backingOffset != 0 && header[.backingFileSize] > 1023 {
-      warn("backing_file_size \(header[.backingFileSize]) is over 1023: QEMU refuses the name as too long")
+    if backingOffset != 0 && backingSize > 1023 {
+      warn("backing_file_size \(backingSize) is over 1023: QEMU refuses the name as too long")
     }
     let incompatible = header[.incompatibleFeatures]
     let compression = header[.compressionType]
@@ -38,12 +53,13 @@ enum HeaderWarnings {
     }
     if incompatible & 0x1 != 0 { warn("dirty bit set: QEMU rebuilds the refcounts on the next read-write open") }
     if incompatible & 0x10 != 0 && header[.clusterBits] < 14 {
-      warn("extended L2 entries with \(area.clusterSize)-byte clusters: QEMU needs 16 KiB or more")
+      warn("extended L2 entries with \(clusterSize.description) clusters: QEMU needs 16 KiB or more")
     }
     if header[.refcountOrder] > 6 { warn("refcount_order \(header[.refcountOrder]) is over 6: QEMU refuses the image") }
     if header[.cryptMethod] > 2 { warn("crypt_method \(header[.cryptMethod]) is unknown: QEMU refuses the image") }
     if header[.refcountTableClusters] == 0 { warn("refcount_table_clusters is 0: QEMU refuses the image") }
-    for field in [HeaderField.refcountTableOffset, .l1TableOffset, .snapshotOffset] where header[field] % cs != 0 {
+    for field in [HeaderField.refcountTableOffset, .l1TableOffset, .snapshotOffset]
+    where !clusterSize.isAligned(header[field]) {
       warn("\(field.name) \(FieldFormat.hex.render(header[field])) is not cluster-aligned: QEMU refuses the image")
     }
     if header[.nbSnapshots] > 65536 { warn("nb_snapshots \(header[.nbSnapshots]) is over QEMU's limit of 65536") }
@@ -58,6 +74,8 @@ enum HeaderWarnings {
         "unknown autoclear bits \(FieldFormat.flags.render(unknownAutoclear)): QEMU clears them on the next read-write open"
       )
     }
+    warnings += area.unreadable.map { "\($0): qcow2.py stops here with an error, and QEMU refuses the image" }
+    warnings += area.oddities
     warnings += extensionWarnings(area)
     return warnings
   }
@@ -83,12 +101,12 @@ enum HeaderWarnings {
         warn("header extension \(FieldFormat.hex.render(UInt64(ext.magic))) appears more than once")
       }
       switch ext.kind {
-      case .backingFormat where ext.data.count >= 16:
-        warn("backing format extension of \(ext.data.count) bytes: QEMU refuses 16 or more")
-      case .bitmaps where ext.data.count != BitmapsExtension.dataSize:
-        warn("Bitmaps extension of \(ext.data.count) bytes: QEMU refuses any length but 24")
-      case .cryptoHeader where ext.data.count != 16:
-        warn("crypto header extension of \(ext.data.count) bytes: QEMU refuses any length but 16")
+      case .backingFormat where ext.length >= 16:
+        warn("backing format extension of \(ext.length) bytes: QEMU refuses 16 or more")
+      case .bitmaps where Int(ext.length) != BitmapsExtension.dataSize:
+        warn("Bitmaps extension of \(ext.length) bytes: QEMU refuses any length but 24")
+      case .cryptoHeader where ext.length != 16:
+        warn("crypto header extension of \(ext.length) bytes: QEMU refuses any length but 16")
       default: break
       }
     }
@@ -104,7 +122,7 @@ enum HeaderWarnings {
     if let bitmaps = area.extensions.lazy.compactMap(\.bitmaps).first {
       if bitmaps.nbBitmaps == 0 { warn("Bitmaps extension with zero bitmaps: QEMU refuses the image") }
       if bitmaps.reserved32 != 0 { warn("Bitmaps extension reserved field is \(bitmaps.reserved32), not 0") }
-      if bitmaps.directoryOffset % UInt64(area.clusterSize) != 0 {
+      if !area.clusterSize.isAligned(bitmaps.directoryOffset) {
         warn("bitmap directory offset \(FieldFormat.hex.render(bitmaps.directoryOffset)) is not cluster-aligned")
       }
       if header.version < 3 { warn("bitmaps in a version 2 image: QEMU refuses them") }

@@ -18,7 +18,7 @@ extension ImageReport {
     let summary: [(String, JSONValue)] = [
       ("version", .number(header.version)),
       ("compat", header.version == 2 ? .string("0.10") : header.version == 3 ? .string("1.1") : .null),
-      ("cluster_size", .number(UInt64(area.clusterSize))),
+      ("cluster_size", area.clusterSize.bytes.map(JSONValue.number) ?? .null),
       ("virtual_size", .number(header[.size])),
       ("refcount_bits", refcountBits.map(JSONValue.number) ?? .null),
       ("compression_type", .string(compression)),
@@ -43,8 +43,8 @@ extension ImageReport {
       (
         "header_area",
         .object([
-          ("used", .number(UInt64(usedBytes))), ("cluster_size", .number(UInt64(area.clusterSize))),
-          ("free", .number(UInt64(max(0, area.clusterSize - usedBytes)))),
+          ("used", .number(usedBytes)), ("cluster_size", area.clusterSize.bytes.map(JSONValue.number) ?? .null),
+          ("free", .number(area.clusterSize.limit - min(usedBytes, area.clusterSize.limit))),
         ])
       ),
       ("warnings", .array(warnings.map(JSONValue.string))),
@@ -55,8 +55,8 @@ extension ImageReport {
     var members: [(String, JSONValue)] = [
       ("magic", .number(UInt64(ext.magic))),
       ("name", .string(ExtensionKind.name(of: ext.magic))),
-      ("offset", ext.offset.map { .number(UInt64($0)) } ?? .null),
-      ("length", .number(UInt64(ext.data.count))),
+      ("offset", ext.offset.map(JSONValue.number) ?? .null),
+      ("length", .number(UInt64(ext.length))),
     ]
     switch ext.kind {
     case .backingFormat: members.append(("backing_format", .string(String(decoding: ext.data, as: UTF8.self))))

@@ -3,7 +3,7 @@ extension ImageReport {
   public func text() -> String {
     let header = area.header
     var out = "file size                 \(area.fileSize) bytes\n"
-    out += "header area               \(usedBytes) of \(area.clusterSize) bytes used\n"
+    out += "header area               \(usedBytes) of \(area.clusterSize.description) used\n"
     out += "\nHeader fields:\n"
     for field in HeaderField.all {
       let present = field.isPresent(version: header.version, headerLength: header.headerLength)
@@ -21,7 +21,7 @@ extension ImageReport {
     for ext in area.extensions {
       let place = ext.offset.map { " at offset \($0)" } ?? ""
       out +=
-        "  \(FieldFormat.hex.render(UInt64(ext.magic))) \(ExtensionKind.name(of: ext.magic))\(place), \(ext.data.count) bytes\n"
+        "  \(FieldFormat.hex.render(UInt64(ext.magic))) \(ExtensionKind.name(of: ext.magic))\(place), \(ext.length) bytes\(ext.isTruncated ? " (\(ext.data.count) in the file)" : "")\n"
       out += extensionDetails(ext).map { "    \($0)\n" }.joined()
     }
     if let name = backingFile {

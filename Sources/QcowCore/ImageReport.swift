@@ -6,7 +6,7 @@ public struct ImageReport {
   /// The header area reported on.
   public let area: HeaderArea
   /// Bytes of the first cluster the header area takes, as read.
-  public let usedBytes: Int
+  public let usedBytes: UInt64
   /// Problems QEMU would refuse, repair or warn about.
   public let warnings: [String]
 

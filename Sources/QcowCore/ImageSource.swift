@@ -14,3 +14,16 @@ extension ImageSource {
     return !overflow && end <= size
   }
 }
+
+extension ImageSource {
+  /// Up to `count` bytes at `offset`: fewer where the image ends first, none past its end.
+  /// Never reads or allocates more than the image holds.
+  public func readAvailable(at offset: UInt64, upTo count: UInt64, what: String) throws -> [UInt8] {
+    guard offset < size else { return [] }
+    let available = min(count, size - offset)
+    guard let length = Int(exactly: available) else {
+      throw QcowError("\(what): \(available) bytes at offset \(offset) are more than this machine can hold")
+    }
+    return try read(at: offset, count: length, what: what)
+  }
+}

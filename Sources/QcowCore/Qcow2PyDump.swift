@@ -34,7 +34,7 @@ public struct Qcow2PyDump {
       out += "Header extension:\n"
       out += Qcow2PyDump.line(
         "magic", "\(FieldFormat.hex.render(UInt64(ext.magic))) (\(ExtensionKind.name(of: ext.magic)))")
-      out += Qcow2PyDump.line("length", String(ext.data.count))
+      out += Qcow2PyDump.line("length", String(ext.length))
       if let bitmaps = ext.bitmaps {
         out += try bitmapsText(bitmaps)
       } else {
@@ -72,12 +72,23 @@ public struct Qcow2PyDump {
       out += Qcow2PyDump.line("name_size", String(entry.nameSize))
       out += Qcow2PyDump.line("extra_data_size", String(entry.extraDataSize))
       out += Qcow2PyDump.tableRow("Bitmap table", "type", "size", "offset")
-      for (index, item) in try entry.readTable(from: file, clusterSize: area.clusterSize).enumerated() {
-        let size = item.type == "serialized" ? area.clusterSize : 0
-        out += Qcow2PyDump.tableRow(String(index), item.type, String(size), String(item.offset))
+      let table = try entry.readTable(from: file)
+      let clusterSize = table.contains { $0.type == "serialized" } ? try clusterSizeText() : ""
+      for (index, item) in table.enumerated() {
+        let size = item.type == "serialized" ? clusterSize : "0"
+        out += Qcow2PyDump.tableRow(String(index), item.type, size, String(item.offset))
       }
     }
     return out
+  }
+
+  /// The cluster size in decimal, for the size column of serialized bitmap clusters.
+  private func clusterSizeText() throws -> String {
+    guard let size = area.clusterSize.decimal else {
+      throw QcowError(
+        "cluster size 2^\(area.clusterSize.bits) has more than \(ClusterSize.pythonDigitLimit) digits: qcow2.py cannot print it")
+    }
+    return size
   }
 
   private static func tableRow(_ index: String, _ type: String, _ size: String, _ offset: String) -> String {
@@ -88,7 +99,7 @@ public struct Qcow2PyDump {
     var members: [(String, JSONValue)] = [
       ("name", .string(ExtensionKind.name(of: ext.magic))),
       ("magic", .number(UInt64(ext.magic))),
-      ("length", .number(UInt64(ext.data.count))),
+      ("length", .number(UInt64(ext.length))),
     ]
     if let bitmaps = ext.bitmaps {
       members.append(("data", try bitmapsJSON(bitmaps)))
@@ -100,7 +111,7 @@ public struct Qcow2PyDump {
 
   private func bitmapsJSON(_ bitmaps: BitmapsExtension) throws -> JSONValue {
     let directory = try bitmaps.directory.map { entry -> JSONValue in
-      let table = try entry.readTable(from: file, clusterSize: area.clusterSize).map { item in
+      let table = try entry.readTable(from: file).map { item in
         JSONValue.object([
           ("type", .string(item.type)), ("offset", .number(item.offset)), ("reserved", .number(item.reserved)),
         ])

@@ -55,9 +55,6 @@ struct RefusalVector: Sendable, CustomTestStringConvertible {
       name: "header_length 0", kind: .v3, edits: [.setField(.headerLength, 0)], stage: .encode,
       message: "below 72"),
     RefusalVector(
-      name: "version 3 image read with header_length 96", kind: .cluster4k, before: [Patch(100, "00000060")],
-      edits: [], stage: .encode, message: "below 104"),
-    RefusalVector(
       name: "extensions overflow the 512-byte cluster", kind: .cluster512,
       edits: [.addExtension(magic: 9, data: Array(repeating: 0x61, count: 385))], stage: .encode,
       message: "more than the first cluster (512 bytes)"),

@@ -79,6 +79,11 @@ struct ScratchImage {
     try ImageFile.withFile(path) { try HeaderArea(reading: $0) }
   }
 
+  /// The checked writes that store `area` over the file as it is now.
+  func encoded(_ area: HeaderArea) throws -> HeaderWrite {
+    try ImageFile.withFile(path) { try area.encoded(over: $0) }
+  }
+
   /// Writes `area` to the file.
   func write(_ area: HeaderArea) throws {
     try ImageFile.withFile(path, writable: true) { try area.write(to: $0) }

@@ -7,9 +7,9 @@ struct StagedImage {
   /// What the temporary file is filled with.
   enum Content {
     /// A sparse copy of an image, then the new header area.
-    case copy(source: String, header: [UInt8])
+    case copy(source: String, header: HeaderWrite)
     /// A new image laid out like qemu-img create, then the new header area.
-    case created(CreateOptions, size: UInt64, header: [UInt8])
+    case created(CreateOptions, size: UInt64, header: HeaderWrite)
     /// An empty (sparse) external data file of this size.
     case dataFile(size: UInt64)
   }
@@ -68,6 +68,14 @@ struct StagedImage {
     return stat(source, &status) == 0 ? UInt64(max(0, status.st_blocks)) * 512 : 0
   }
 
+  /// Makes the writes of a new header area, in order.
+  private static func write(_ header: HeaderWrite, to descriptor: FileDescriptor) throws {
+    for run in header.runs {
+      guard let offset = Int64(exactly: run.offset) else { throw QcowError("offset \(run.offset) is too large") }
+      try descriptor.writeAll(run.bytes, at: offset)
+    }
+  }
+
   /// The journal's record of this file.
   var journalEntry: Journal.Entry {
     Journal.Entry(target: target, staged: temporary, backup: backup)
@@ -93,10 +101,10 @@ struct StagedImage {
           try SparseCopy.copy(
             from: source.descriptor.rawValue, to: descriptor.rawValue, size: size, progress: progress)
         }
-        try descriptor.writeAll(header, at: 0)
+        try StagedImage.write(header, to: descriptor)
       case .created(let options, let size, let header):
         try ImageLayout(options: options, size: size).write(to: descriptor)
-        try descriptor.writeAll(header, at: 0)
+        try StagedImage.write(header, to: descriptor)
       case .dataFile(let size):
         try Errno.retrying { ftruncate(descriptor.rawValue, off_t(size)) }
       }

@@ -3,7 +3,7 @@ import QcowCore
 /// Reads a manifest file and checks its structure, collecting every error it finds.
 struct ManifestLoader {
   /// The largest payload an `add-header-ext` `file:` may name (the largest cluster).
-  static let payloadLimit = 1 << HeaderArea.clusterBitsRange.upperBound
+  static let payloadLimit = Int(UInt32.max)
   /// The most edits one image may have once shared lists are expanded.
   static let editLimit = 100_000
 

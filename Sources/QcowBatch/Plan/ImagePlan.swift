@@ -18,8 +18,8 @@ struct ImagePlan: Sendable {
   var creation: (options: CreateOptions, size: UInt64)?
   /// The external data file a `create` entry makes (resolved path) and its size.
   var dataFile: (path: String, size: UInt64)?
-  /// The header area bytes to write over offset 0 of the staged copy.
-  var encoded: [UInt8]?
+  /// The writes that store the new header area in the staged copy.
+  var encoded: HeaderWrite?
   /// The problems found, in manifest order.
   var errors: [ManifestDiagnostic] = []
 

@@ -58,15 +58,15 @@ struct PlanReport {
       let extensions = PlanReport.extensionChanges(image)
       for ext in extensions.removed {
         out +=
-          "  - extension \(FieldFormat.hex.render(UInt64(ext.magic))) \(ExtensionKind.name(of: ext.magic)), \(ext.data.count) bytes\n"
+          "  - extension \(FieldFormat.hex.render(UInt64(ext.magic))) \(ExtensionKind.name(of: ext.magic)), \(ext.length) bytes\n"
       }
       for ext in extensions.added {
         out +=
-          "  + extension \(FieldFormat.hex.render(UInt64(ext.magic))) \(ExtensionKind.name(of: ext.magic)), \(ext.data.count) bytes\n"
+          "  + extension \(FieldFormat.hex.render(UInt64(ext.magic))) \(ExtensionKind.name(of: ext.magic)), \(ext.length) bytes\n"
       }
-      if let after = image.after, let used = try? after.usedBytes() {
-        let before = (try? image.before?.usedBytes()).flatMap { $0 }.map { "\($0) -> " } ?? ""
-        out += "  header area: \(before)\(used) of \(after.clusterSize) bytes\n"
+      if let after = image.after {
+        let before = image.before.map { "\($0.usedBytes()) -> " } ?? ""
+        out += "  header area: \(before)\(after.usedBytes()) of \(after.clusterSize.description)\n"
       }
       if image.isValid && PlanReport.fieldChanges(image).isEmpty && extensions.removed.isEmpty
         && extensions.added.isEmpty
@@ -104,10 +104,10 @@ struct PlanReport {
       let describe = { (ext: HeaderExtension) in
         JSONValue.object([
           ("magic", .number(UInt64(ext.magic))), ("name", .string(ExtensionKind.name(of: ext.magic))),
-          ("length", .number(UInt64(ext.data.count))),
+          ("length", .number(UInt64(ext.length))),
         ])
       }
-      let used = (try? image.after?.usedBytes()).flatMap { $0 }
+      let used = image.after?.usedBytes()
       return .object([
         ("path", .string(image.entry.path.value)),
         ("target", .string(image.target)),
@@ -119,8 +119,8 @@ struct PlanReport {
         (
           "header_area",
           .object([
-            ("used", used.map { .number(UInt64($0)) } ?? .null),
-            ("cluster_size", image.after.map { .number(UInt64($0.clusterSize)) } ?? .null),
+            ("used", used.map(JSONValue.number) ?? .null),
+            ("cluster_size", image.after?.clusterSize.bytes.map(JSONValue.number) ?? .null),
           ])
         ),
         ("errors", .array(image.errors.map { PlanReport.errorJSON($0, file: plan.manifest.file) })),

@@ -28,6 +28,9 @@ enum Planner {
     var plan = ImagePlan(entry: entry, target: target, source: source)
     let sourceMark = entry.from?.mark ?? entry.path.mark
     let sourceName = entry.from?.value ?? entry.path.value
+    let image: any ImageSource
+    var openFile: ImageFile?
+    defer { openFile?.close() }
     do {
       if let create = entry.create {
         // A new image, laid out in memory as qemu-img create would write it; names are
@@ -41,10 +44,15 @@ enum Planner {
             ManifestPaths.resolve(dataFile, in: ManifestPaths.directory(of: target)), layout.dataFileLength
           )
         }
-        plan.before = try HeaderArea(reading: layout)
+        image = layout
       } else {
-        plan.before = try ImageFile.withFile(source) { try HeaderArea(reading: $0) }
+        let file = try ImageFile(path: source)
+        openFile = file
+        image = file
       }
+      let area = try HeaderArea(reading: image)
+      try area.checkReadable()
+      plan.before = area
     } catch {
       let mark = entry.create?.mark ?? sourceMark
       let name = entry.create == nil ? sourceName : entry.path.value
@@ -87,10 +95,7 @@ enum Planner {
     }
     plan.after = area
     do {
-      plan.encoded = try area.encoded()
-      // The plan keeps the headers for its report, not each image's first cluster.
-      plan.before = plan.before?.discardingOriginal()
-      plan.after = area.discardingOriginal()
+      plan.encoded = try area.encoded(over: image)
     } catch {
       plan.errors.append(ManifestDiagnostic(mark: entry.mark, message: "'\(entry.path.value)': \(error)"))
     }
