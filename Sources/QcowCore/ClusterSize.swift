@@ -20,7 +20,10 @@ public struct ClusterSize: Sendable, Equatable {
   public var limit: UInt64 { bytes ?? .max }
 
   /// The size for people: bytes, or "2^N bytes" where it does not fit 64 bits.
-  public var description: String { bytes.map { "\($0) bytes" } ?? "2^\(bits) bytes" }
+  public var description: String {
+    guard let bytes else { return "2^\(bits) bytes" }
+    return bytes == 1 ? "1 byte" : "\(bytes) bytes"
+  }
 
   /// Whether `offset` is a multiple of the cluster size.
   public func isAligned(_ offset: UInt64) -> Bool {

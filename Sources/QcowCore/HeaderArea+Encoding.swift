@@ -110,11 +110,12 @@ extension HeaderArea {
   private func explanation(of problem: String) -> String {
     let headerLength = header.headerLength
     if headerLength < UInt64(Header.version2Length) {
-      return "header_length \(headerLength) is below 72: the extensions would overwrite the header fields (\(problem))"
+      return "header_length \(headerLength) is below 72: only its first \(headerLength) bytes of header fields "
+        + "can be written, the extensions go over the rest (\(problem))"
     }
     if !header.isVersion2 && headerLength < UInt64(Header.version3Length) {
-      return "header_length \(headerLength) is below 104: the extensions would overwrite "
-        + "the version 3 header fields (\(problem))"
+      return "header_length \(headerLength) is below 104: only its first \(headerLength) bytes of the version 3 "
+        + "header fields can be written, the extensions go over the rest (\(problem))"
     }
     return "the result would not read back as written: \(problem)"
   }

@@ -24,9 +24,9 @@ extension ImageReport {
         "  \(FieldFormat.hex.render(UInt64(ext.magic))) \(ExtensionKind.name(of: ext.magic))\(place), \(ext.length) bytes\(ext.isTruncated ? " (\(ext.data.count) in the file)" : "")\n"
       out += extensionDetails(ext).map { "    \($0)\n" }.joined()
     }
-    if let name = backingFile {
+    if let name = area.backingFileName {
       out +=
-        "\nBacking file              \(name) (offset \(header[.backingFileOffset]), \(header[.backingFileSize]) bytes)\n"
+        "\nBacking file              \(ImageReport.visible(name)) (offset \(header[.backingFileOffset]), \(header[.backingFileSize]) bytes)\n"
     }
     out += "\nWarnings:\n"
     out += warnings.isEmpty ? "  none\n" : warnings.map { "  - \($0)\n" }.joined()
@@ -35,8 +35,8 @@ extension ImageReport {
 
   private func extensionDetails(_ ext: HeaderExtension) -> [String] {
     switch ext.kind {
-    case .backingFormat: return ["format: \(String(decoding: ext.data, as: UTF8.self))"]
-    case .dataFile: return ["data file: \(String(decoding: ext.data, as: UTF8.self))"]
+    case .backingFormat: return ["format: \(ImageReport.visible(ext.data))"]
+    case .dataFile: return ["data file: \(ImageReport.visible(ext.data))"]
     case .cryptoHeader:
       guard let offset = ext.data.uint64(at: 0), let length = ext.data.uint64(at: 8) else { return [] }
       return ["LUKS header at offset \(FieldFormat.hex.render(offset)), \(length) bytes"]
@@ -57,5 +57,24 @@ extension ImageReport {
         }
     case nil: return ["data: \(ext.dataDisplay)"]
     }
+  }
+
+  /// `bytes` as text when they are printable ASCII, else quoted with `\xNN` for the others, so
+  /// broken names never put control characters on a terminal.
+  static func visible(_ bytes: [UInt8]) -> String {
+    if !bytes.isEmpty && bytes.allSatisfy({ (0x20...0x7e).contains($0) }) {
+      return String(decoding: bytes, as: UTF8.self)
+    }
+    let escaped = bytes.map { byte -> String in
+      switch byte {
+      case 0x22: return "\\\""
+      case 0x5c: return "\\\\"
+      case 0x20...0x7e: return String(UnicodeScalar(byte))
+      default:
+        let hex = String(byte, radix: 16)
+        return "\\x" + (hex.count == 1 ? "0" + hex : hex)
+      }
+    }
+    return "\"" + escaped.joined() + "\""
   }
 }

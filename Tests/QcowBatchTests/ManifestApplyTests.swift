@@ -62,6 +62,45 @@ extension ManifestApplyCase {
           extensions: [.text(0x1234_5678, "hello")], qemu: .refused(unknownBit63))
       ]),
     ManifestApplyCase(
+      "repair a bad magic",
+      """
+      version: 1
+      images:
+        - path: out/repaired.qcow2
+          from: templates/bad-magic.qcow2
+          expect: {magic: 0x12345678}
+          edits:
+            - set-header: {field: magic, value: 0x514649fb}
+      """,
+      planLines: ["  magic: 0x12345678 -> 0x514649fb", "  header area: 512 -> 512 of 65536 bytes"],
+      [
+        ExpectedImage(
+          "out/repaired.qcow2", from: "templates/bad-magic.qcow2", fields: ["magic": 0x5146_49fb],
+          extensions: [.kept(featureTable)])
+      ]),
+    ManifestApplyCase(
+      "derive from an image with cluster_bits 22",
+      """
+      version: 1
+      images:
+        - path: out/big-clusters.qcow2
+          from: templates/cluster-bits-22.qcow2
+          expect: {cluster_bits: 22}
+          edits:
+            - set-feature-bit: {group: incompatible, bit: 1}
+            - add-header-ext: {magic: 0x12345678, data: "hello"}
+      """,
+      planLines: [
+        "  incompatible_features: [] -> [1]  [set 1 (corrupt bit)]",
+        "  header area: 512 -> 528 of 4194304 bytes",
+      ],
+      [
+        ExpectedImage(
+          "out/big-clusters.qcow2", from: "templates/cluster-bits-22.qcow2", fields: ["incompatible_features": 2],
+          extensions: [.kept(featureTable), .text(0x1234_5678, "hello")],
+          qemu: .refused("Unsupported cluster size: 2^22"))
+      ]),
+    ManifestApplyCase(
       "edit in place without from",
       """
       version: 1

@@ -15,9 +15,13 @@ extension ManifestErrorCase {
             - set-header l1_size 4
       """,
       [
-        "m.yaml:4:11: error: 'not-qcow2.raw': not a qcow2 image: magic is 0x0, expected 0x514649fb",
+        "m.yaml:4:11: error: 'not-qcow2.raw': not a qcow2 image: magic is 0x0, expected 0x514649fb; "
+          + "the result cannot be written: the header area would take 8 bytes, more than the first cluster "
+          + "(1 byte): header 0, extensions and end marker 8",
         "m.yaml:6:11: error: 'empty.raw': file too short for a qcow2 header (0 bytes)",
-        "m.yaml:7:11: error: 'not-qcow2.raw': not a qcow2 image: magic is 0x0, expected 0x514649fb",
+        "m.yaml:7:11: error: 'not-qcow2.raw': not a qcow2 image: magic is 0x0, expected 0x514649fb; "
+          + "the result cannot be written: the header area would take 8 bytes, more than the first cluster "
+          + "(1 byte): header 0, extensions and end marker 8",
       ]),
     .plan(
       "expect mismatches, checked before the edits",
@@ -71,7 +75,9 @@ extension ManifestErrorCase {
           + "(512 bytes): header 112, extensions and end marker 408",
         "m.yaml:11:5: error: 'out/long.qcow2': the header area would take 65936 bytes, more than the first "
           + "cluster (65536 bytes): header 65536, extensions and end marker 400",
-        "m.yaml:15:5: error: 'out/short.qcow2': header_length 64 is below 72, the smallest qcow2 header",
+        "m.yaml:15:5: error: 'out/short.qcow2': header_length 64 is below 72: only its first 64 bytes of header "
+          + "fields can be written, the extensions go over the rest (snapshot_offset would read back as "
+          + "0x6803f85700000180, not 0x0)",
       ]),
     .plan(
       "the same target through .., a file symlink, a directory symlink and an absolute path",
@@ -167,7 +173,9 @@ extension ManifestErrorCase {
         "m.yaml:10:9: error: no header extension 0x6803f857 to delete",
         "m.yaml:12:11: error: 'out/a.qcow2' is the same image as 'out/a.qcow2' at line 7",
         "m.yaml:14:11: error: the directory of 'nodir/c.qcow2' (nodir) does not exist",
-        "m.yaml:17:11: error: 'not-qcow2.raw': not a qcow2 image: magic is 0x0, expected 0x514649fb",
+        "m.yaml:17:11: error: 'not-qcow2.raw': not a qcow2 image: magic is 0x0, expected 0x514649fb; "
+          + "the result cannot be written: the header area would take 8 bytes, more than the first cluster "
+          + "(1 byte): header 0, extensions and end marker 8",
       ]),
   ]
 }

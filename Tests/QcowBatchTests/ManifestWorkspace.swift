@@ -24,6 +24,8 @@ struct ManifestWorkspace {
   /// - `templates/base.qcow2`: 64 MiB, 64 KiB clusters, with QEMU's feature table
   /// - `templates/small-512.qcow2`: 1 MiB, 512-byte clusters, no header extension
   /// - `templates/lazy.qcow2`: 64 MiB with lazy refcounts (compatible bit 0)
+  /// - `templates/bad-magic.qcow2`, `templates/cluster-bits-22.qcow2`: copies of `base.qcow2`
+  ///   with magic 0x12345678 and with cluster_bits 22 (4 MiB clusters, which QEMU refuses)
   /// - `images/existing.qcow2`: an image to edit in place
   /// - `payloads/hello.bin`: `payload`; `empty.raw`: an empty file
   /// - `not-qcow2.raw`: a raw image of zeros
@@ -39,6 +41,8 @@ struct ManifestWorkspace {
     try qemuImg(["create", "-q", "-f", "qcow2", "-o", "cluster_size=512", "templates/small-512.qcow2", "1M"])
     try qemuImg(["create", "-q", "-f", "qcow2", "-o", "lazy_refcounts=on", "templates/lazy.qcow2", "64M"])
     try qemuImg(["create", "-q", "-f", "qcow2", "images/existing.qcow2", "64M"])
+    try poked("templates/base.qcow2", "templates/bad-magic.qcow2", at: 0, [0x12, 0x34, 0x56, 0x78])
+    try poked("templates/base.qcow2", "templates/cluster-bits-22.qcow2", at: 20, [0, 0, 0, 22])
     try qemuImg(["create", "-q", "-f", "raw", "not-qcow2.raw", "1M"])
     try write("payloads/hello.bin", ManifestWorkspace.payload)
     try write("empty.raw", "")
@@ -73,6 +77,13 @@ struct ManifestWorkspace {
     let resolved = text.replacingOccurrences(of: ManifestWorkspace.directoryPlaceholder, with: directory.path)
     try Data(resolved.utf8).write(to: directory.appendingPathComponent(relative))
     try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path(relative))
+  }
+
+  /// Copies `source` to `copy` with `bytes` stored at `offset`.
+  private func poked(_ source: String, _ copy: String, at offset: Int, _ bytes: [UInt8]) throws {
+    var data = try Data(contentsOf: directory.appendingPathComponent(source))
+    data.replaceSubrange(offset..<offset + bytes.count, with: bytes)
+    try data.write(to: directory.appendingPathComponent(copy))
   }
 
   /// Writes the manifest.

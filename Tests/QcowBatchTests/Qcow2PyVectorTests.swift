@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-/// One recorded run of the reference qcow2.py (Fixtures/qcow2py/cases.tsv).
+/// One recorded run of the reference qcow2.py: on a reference image (Fixtures/qcow2py/cases.tsv)
+/// or on a broken state of one (state-cases.tsv, made by scripts/qcow2py-vectors).
 struct Qcow2PyCase: CustomStringConvertible, Sendable {
   let id: String
   let kind: String
@@ -9,10 +10,13 @@ struct Qcow2PyCase: CustomStringConvertible, Sendable {
 
   var description: String { id }
 
-  /// Every case of the vector table.
-  static let all: [Qcow2PyCase] = {
+  /// Every case of both vector tables.
+  static let all: [Qcow2PyCase] = ["cases.tsv", "state-cases.tsv"].flatMap(cases)
+
+  /// The cases of one table.
+  private static func cases(_ name: String) -> [Qcow2PyCase] {
     let directory = TestSupport.fixtures.appendingPathComponent("qcow2py")
-    guard let table = try? String(contentsOf: directory.appendingPathComponent("cases.tsv"), encoding: .utf8)
+    guard let table = try? String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
     else { return [] }
     return table.split(separator: "\n").compactMap { line in
       let columns = line.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
@@ -21,9 +25,19 @@ struct Qcow2PyCase: CustomStringConvertible, Sendable {
         id: String(columns[0]), kind: String(columns[1]),
         expected: directory.appendingPathComponent("expected"))
     }
-  }()
+  }
 
   func file(_ suffix: String) -> URL { expected.appendingPathComponent("\(id).\(suffix)") }
+
+  /// Writes the image the case starts from to `url`.
+  func makeImage(at url: URL) throws {
+    if let state = BrokenState.named(kind) {
+      try state.make(at: url)
+    } else {
+      try FileManager.default.copyItem(
+        at: TestSupport.fixtures.appendingPathComponent("qcow2py/images/\(kind).qcow2"), to: url)
+    }
+  }
 
   /// The arguments after the image, one per line of ID.args.
   func arguments() throws -> [String] {
@@ -41,8 +55,7 @@ struct Qcow2PyVectorTests {
     let directory = try TestSupport.makeTemporaryDirectory()
     defer { try? fileManager.removeItem(at: directory) }
     let image = directory.appendingPathComponent("\(vector.kind).qcow2")
-    try fileManager.copyItem(
-      at: TestSupport.fixtures.appendingPathComponent("qcow2py/images/\(vector.kind).qcow2"), to: image)
+    try vector.makeImage(at: image)
     let input = fileManager.contents(atPath: vector.file("in").path)
     let result = try TestSupport.qcowBatch(["qcow2", image.path] + vector.arguments(), stdin: input ?? Data())
 
@@ -50,7 +63,8 @@ struct Qcow2PyVectorTests {
     let expectedStatus = Int32(
       (try String(contentsOf: vector.file("rc"), encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines))
     if fileManager.fileExists(atPath: vector.file("fails").path) {
-      // The reference itself failed: ours must fail cleanly with one line and touch nothing.
+      // The reference failed or damaged the image: ours must fail cleanly with one line and
+      // touch nothing.
       #expect(result.status != 0)
       let message = (result.out + result.err).trimmingCharacters(in: .newlines)
       #expect(!message.isEmpty && !message.contains("\n"), "one-line message, got: \(message)")
@@ -65,8 +79,9 @@ struct Qcow2PyVectorTests {
     #expect(after.out == (try String(contentsOf: vector.file("after"), encoding: .utf8)))
   }
 
-  @Test("the vector table is complete")
+  @Test("the vector tables are complete: 133 cases on reference images, 8 commands on each broken state")
   func tableIsComplete() {
-    #expect(Qcow2PyCase.all.count == 133)
+    #expect(BrokenState.all.count == 16)
+    #expect(Qcow2PyCase.all.count == 133 + 8 * BrokenState.all.count)
   }
 }

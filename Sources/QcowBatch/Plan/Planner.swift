@@ -97,7 +97,16 @@ enum Planner {
     do {
       plan.encoded = try area.encoded(over: image)
     } catch {
-      plan.errors.append(ManifestDiagnostic(mark: entry.mark, message: "'\(entry.path.value)': \(error)"))
+      if let magic = plan.before?.header[.magic], magic != HeaderArea.magic {
+        // Most likely not meant as a qcow2 image at all: say so first, where the source is named.
+        plan.errors.append(
+          ManifestDiagnostic(
+            mark: sourceMark,
+            message: "'\(sourceName)': not a qcow2 image: magic is \(FieldFormat.hex.render(magic)), "
+              + "expected 0x514649fb; the result cannot be written: \(error)"))
+      } else {
+        plan.errors.append(ManifestDiagnostic(mark: entry.mark, message: "'\(entry.path.value)': \(error)"))
+      }
     }
     checkTargetDirectory(&plan)
     if let holder = ImageLocks.qemuHolder(of: target) {
