@@ -74,7 +74,9 @@ struct ExtensionChain {
       unreadable.append("Bitmaps extension at offset \(position): \(error.message)")
     }
     extensions.append(
-      HeaderExtension(magic: ExtensionKind.bitmaps.rawValue, length: length, data: data, padding: [], offset: position, bitmaps: bitmaps))
+      HeaderExtension(
+        magic: ExtensionKind.bitmaps.rawValue, length: length, data: data, padding: [], offset: position,
+        bitmaps: bitmaps))
     return dataStart + size
   }
 }

@@ -96,7 +96,8 @@ extension HeaderArea {
       return "\(field.name) would read back as \(field.format.render(reread.header[field])), "
         + "not \(field.format.render(fields[field]))"
     }
-    let same = reread.extensions.count == extensions.count
+    let same =
+      reread.extensions.count == extensions.count
       && zip(reread.extensions, extensions).allSatisfy { $0.hasSameBytes(as: $1) }
     if !same {
       let magics = reread.extensions.map { FieldFormat.hex.render(UInt64($0.magic)) }

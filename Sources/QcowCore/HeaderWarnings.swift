@@ -30,7 +30,9 @@ enum HeaderWarnings {
     if backingOffset > clusterSize.limit {
       warn("backing_file_offset \(backingOffset) is past the first cluster: QEMU refuses the image")
     } else if backingOffset != 0 && backingSize > clusterSize.limit - backingOffset {
-      warn("the backing file name (\(backingSize) bytes at offset \(backingOffset)) runs past the first cluster: QEMU refuses the image")
+      warn(
+        "the backing file name (\(backingSize) bytes at offset \(backingOffset)) runs past the first cluster: QEMU refuses the image"
+      )
     }
     if backingOffset != 0 && backingSize > 1023 {
       warn("backing_file_size \(backingSize) is over 1023: QEMU refuses the name as too long")

@@ -26,7 +26,7 @@ public struct HeaderWrite: Sendable, Equatable {
 
   /// Adds `bytes` at `offset`, replacing what earlier runs put there, as a later write
   /// replaces an earlier one on disk. Runs that touch are merged.
-  mutating func layer(_ bytes: [UInt8], at offset: UInt64) {
+  public mutating func layer(_ bytes: [UInt8], at offset: UInt64) {
     guard !bytes.isEmpty else { return }
     let new = Run(offset: offset, bytes: bytes)
     var result: [Run] = []

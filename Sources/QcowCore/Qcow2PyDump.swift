@@ -86,7 +86,8 @@ public struct Qcow2PyDump {
   private func clusterSizeText() throws -> String {
     guard let size = area.clusterSize.decimal else {
       throw QcowError(
-        "cluster size 2^\(area.clusterSize.bits) has more than \(ClusterSize.pythonDigitLimit) digits: qcow2.py cannot print it")
+        "cluster size 2^\(area.clusterSize.bits) has more than \(ClusterSize.pythonDigitLimit) digits: qcow2.py cannot print it"
+      )
     }
     return size
   }

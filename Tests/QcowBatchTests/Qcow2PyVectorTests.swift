@@ -76,12 +76,18 @@ struct Qcow2PyVectorTests {
       .trimmingCharacters(in: .whitespacesAndNewlines)
     #expect(try TestSupport.sha256(image) == expectedHash)
     let after = try TestSupport.qcowBatch(["qcow2", image.path, "dump-header"])
-    #expect(after.out == (try String(contentsOf: vector.file("after"), encoding: .utf8)))
+    if fileManager.fileExists(atPath: vector.file("after-fails").path) {
+      #expect(after.status != 0, "the reference cannot read the result, so neither can ours")
+    } else {
+      #expect(after.out == (try String(contentsOf: vector.file("after"), encoding: .utf8)))
+    }
   }
 
-  @Test("the vector tables are complete: 133 cases on reference images, 8 commands on each broken state")
+  @Test("the vector tables are complete: 133 cases on reference images, 7 or 8 commands on each broken state")
   func tableIsComplete() {
-    #expect(BrokenState.all.count == 16)
-    #expect(Qcow2PyCase.all.count == 133 + 8 * BrokenState.all.count)
+    #expect(BrokenState.all.count == 18)
+    // Every command, and setting the poked field back; a cut file has no field to set back.
+    let poked = BrokenState.all.filter { !$0.isCut }.count
+    #expect(Qcow2PyCase.all.count == 133 + 8 * poked + 7 * (BrokenState.all.count - poked))
   }
 }
