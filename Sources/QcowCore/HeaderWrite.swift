@@ -75,4 +75,14 @@ public struct HeaderWrite: Sendable, Equatable {
     let count = max(bytes.count, Int(clamping: end))
     return overlay(bytes, from: 0, count: count)
   }
+
+  /// The runs with everything at or past `length` dropped, as a file cut to that length.
+  public func truncated(to length: UInt64) -> HeaderWrite {
+    var result = HeaderWrite()
+    for run in runs where run.offset < length {
+      result.runs.append(
+        run.end <= length ? run : Run(offset: run.offset, bytes: Array(run.bytes[..<Int(length - run.offset)])))
+    }
+    return result
+  }
 }

@@ -1,0 +1,58 @@
+/// An image with pending changes: the source's bytes under the writes made so far, at a
+/// length that truncation may have changed. Reads see the changes; nothing is written.
+public struct ImageDraft: ImageSource {
+  /// The image the draft starts from.
+  public let base: any ImageSource
+  /// The byte runs written so far, applied over the base.
+  public private(set) var writes = HeaderWrite()
+  /// The draft's length.
+  public private(set) var size: UInt64
+  /// How much of the base still shows: a cut followed by a growth reads zeros there.
+  private var baseVisible: UInt64
+
+  /// A draft of `base` with no changes.
+  public init(base: any ImageSource) {
+    self.base = base
+    size = base.size
+    baseVisible = base.size
+  }
+
+  /// Whether the draft differs from its base.
+  public var isChanged: Bool { !writes.runs.isEmpty || size != base.size }
+
+  public func read(at offset: UInt64, count: Int, what: String) throws -> [UInt8] {
+    guard count >= 0, contains(offset: offset, count: UInt64(count)) else {
+      throw QcowError("\(what) (\(count) bytes at offset \(offset)) runs past the end of the file (\(size) bytes)")
+    }
+    let visible = offset < baseVisible ? min(UInt64(count), baseVisible - offset) : 0
+    let original = try base.readAvailable(at: offset, upTo: visible, what: what)
+    return writes.overlay(original, from: offset, count: count)
+  }
+
+  /// Writes `bytes` at `offset`; they must end inside the draft (truncate to grow it first).
+  public mutating func write(_ bytes: [UInt8], at offset: UInt64) throws {
+    guard contains(offset: offset, count: UInt64(bytes.count)) else {
+      throw QcowError(
+        "\(bytes.count) bytes at \(FieldFormat.hex.render(offset)) end past the end of the file (\(size) bytes): "
+          + "truncate to grow it first")
+    }
+    writes.layer(bytes, at: offset)
+  }
+
+  /// Makes the writes of a header area; they may grow the file, as writing past its end does.
+  public mutating func apply(_ header: HeaderWrite) {
+    for run in header.runs {
+      writes.layer(run.bytes, at: run.offset)
+    }
+    size = max(size, header.end)
+  }
+
+  /// Cuts or grows the draft to `length`; grown bytes read as zeros (a hole).
+  public mutating func truncate(to length: UInt64) {
+    if length < size {
+      writes = writes.truncated(to: length)
+      baseVisible = min(baseVisible, length)
+    }
+    size = length
+  }
+}
