@@ -22,32 +22,38 @@ struct ManifestLoader {
       bytes = try ManifestPaths.readFile(file, limit: 16 << 20)
     } catch {
       return .failure(
-        ManifestDiagnostic.List(diagnostics: [
-          ManifestDiagnostic(mark: nil, message: "cannot read the manifest: \(error)")
-        ]))
+        ManifestDiagnostic.List(
+          diagnostics: [ManifestDiagnostic(mark: nil, message: "cannot read the manifest: \(error)")], source: nil))
     }
+    let source = ManifestSource(bytes)
     let root: YAMLNode?
     do {
       root = try YAMLLoader.load(bytes)
     } catch {
-      return .failure(
-        ManifestDiagnostic.List(diagnostics: [ManifestDiagnostic(mark: error.mark, message: error.message)]))
+      let diagnostic = ManifestDiagnostic(mark: error.mark, message: error.message, notes: error.notes)
+      return .failure(ManifestDiagnostic.List(diagnostics: [diagnostic], source: source))
     }
     var loader = ManifestLoader(directory: directory)
     let images = loader.document(root)
     if loader.diagnostics.isEmpty, let images {
-      return .success(Manifest(file: file, directory: directory, images: images))
+      return .success(Manifest(file: file, directory: directory, images: images, source: source))
     }
     let sorted = loader.diagnostics.enumerated().sorted { lhs, rhs in
       let left = lhs.element.mark ?? YAMLMark(line: .max, column: 0)
       let right = rhs.element.mark ?? YAMLMark(line: .max, column: 0)
       return left == right ? lhs.offset < rhs.offset : left < right
     }
-    return .failure(ManifestDiagnostic.List(diagnostics: sorted.map(\.element)))
+    return .failure(ManifestDiagnostic.List(diagnostics: sorted.map(\.element), source: source))
   }
 
-  private mutating func error(_ mark: YAMLMark?, _ message: String) {
-    diagnostics.append(ManifestDiagnostic(mark: mark, message: message))
+  private mutating func error(_ mark: YAMLMark?, _ message: String, notes: [ManifestDiagnostic.Note] = []) {
+    diagnostics.append(ManifestDiagnostic(mark: mark, message: message, notes: notes))
+  }
+
+  /// Reports a second `key` at `mark`, with a note where the first one is.
+  private mutating func duplicate(_ key: String, at mark: YAMLMark, first: YAMLMark?) {
+    let notes = first.map { [ManifestDiagnostic.Note(mark: $0, message: "the first '\(key)' is here")] } ?? []
+    error(mark, "duplicate key '\(key)'", notes: notes)
   }
 
   private mutating func document(_ root: YAMLNode?) -> [ManifestImage]? {
@@ -104,7 +110,7 @@ struct ManifestLoader {
       return nil
     }
     var options = CreateOptions()
-    var seen: Set<String> = []
+    var seen: [String: YAMLMark] = [:]
     var valid = true
     for pair in pairs {
       guard let name = pair.key.scalar else {
@@ -117,11 +123,12 @@ struct ManifestLoader {
         valid = false
         continue
       }
-      guard seen.insert(name).inserted else {
-        error(pair.key.mark, "duplicate key '\(name)'")
+      guard seen[name] == nil else {
+        duplicate(name, at: pair.key.mark, first: seen[name])
         valid = false
         continue
       }
+      seen[name] = pair.key.mark
       guard let value = string(pair.value, what: name) else {
         valid = false
         continue
@@ -133,7 +140,7 @@ struct ManifestLoader {
         valid = false
       }
     }
-    if !seen.contains("size") && !seen.contains("backing_file") {
+    if seen["size"] == nil && seen["backing_file"] == nil {
       error(node.mark, "'create' needs a 'size' (or a 'backing_file' to take it from)")
       valid = false
     }
@@ -145,16 +152,17 @@ struct ManifestLoader {
       error(node.mark, "'expect' must be a mapping of header fields to values, found \(node.kindName)")
       return []
     }
-    var seen: Set<String> = []
+    var seen: [String: YAMLMark] = [:]
     return pairs.compactMap { pair in
       guard let name = pair.key.scalar, let field = headerField(name, at: pair.key.mark) else {
         if pair.key.scalar == nil { error(pair.key.mark, "header field names are scalars") }
         return nil
       }
-      guard seen.insert(name).inserted else {
-        error(pair.key.mark, "duplicate key '\(name)'")
+      guard seen[name] == nil else {
+        duplicate(name, at: pair.key.mark, first: seen[name])
         return nil
       }
+      seen[name] = pair.key.mark
       guard let value = fieldValue(pair.value, field: field) else { return nil }
       return ManifestImage.Located(value: (field, value), mark: pair.key.mark)
     }
@@ -271,6 +279,7 @@ struct ManifestLoader {
       return nil
     }
     var result: [String: YAMLNode] = [:]
+    var keyMarks: [String: YAMLMark] = [:]
     for pair in pairs {
       guard let key = pair.key.scalar else {
         error(pair.key.mark, "keys must be scalars, found \(pair.key.kindName)")
@@ -283,10 +292,11 @@ struct ManifestLoader {
         continue
       }
       guard result[key] == nil else {
-        error(pair.key.mark, "duplicate key '\(key)'")
+        duplicate(key, at: pair.key.mark, first: keyMarks[key])
         continue
       }
       result[key] = pair.value
+      keyMarks[key] = pair.key.mark
     }
     for key in required where result[key] == nil && !pairs.contains(where: { $0.key.scalar == key }) {
       error(node.mark, "missing key '\(key)'")
