@@ -61,7 +61,7 @@ struct ManifestLoader {
       error(YAMLMark(line: 1, column: 1), "the manifest is empty: expected 'version' and 'images'")
       return nil
     }
-    guard let keys = mapping(root, keys: ["version", "images"], required: ["version", "images"]) else { return nil }
+    guard let keys = mapping(root, ManifestMapping.document) else { return nil }
     if let version = keys["version"] {
       if let number = self.number(version, what: "version"), number != 1 {
         error(version.mark, "unsupported manifest version \(number); this qcow-batch reads version 1")
@@ -77,8 +77,7 @@ struct ManifestLoader {
   }
 
   private mutating func image(_ node: YAMLNode) -> ManifestImage? {
-    let known = ["path", "from", "expect", "edits", "create"]
-    guard let keys = mapping(node, keys: known, required: ["path"]) else { return nil }
+    guard let keys = mapping(node, ManifestMapping.image) else { return nil }
     let path = keys["path"].flatMap { located(string: $0, what: "path") }
     let from = keys["from"].flatMap { located(string: $0, what: "from") }
     let create = keys["create"].flatMap { creation($0) }
@@ -199,11 +198,16 @@ struct ManifestLoader {
       error(node.mark, "an edit is a mapping with one operation key, e.g. 'set-header: {field: l1_size, value: 4}'")
       return nil
     }
-    let mark = pair.key.mark
+    guard let known = EditOperation(rawValue: operation) else {
+      error(
+        pair.key.mark,
+        "unknown operation '\(operation)'\(Suggestion.text(for: operation, among: EditOperation.names))")
+      return nil
+    }
     let body = pair.value
-    switch operation {
-    case "set-header":
-      guard let keys = mapping(body, keys: ["field", "value"], required: ["field", "value"]) else { return nil }
+    guard let keys = mapping(body, known.mapping) else { return nil }
+    switch known {
+    case .setHeader:
       // The field and the value are checked apart, so that both errors are reported.
       let field = keys["field"].flatMap { node in
         string(node, what: "field").flatMap { headerField($0, at: node.mark) }
@@ -214,17 +218,14 @@ struct ManifestLoader {
         return nil
       }
       return fieldValue(valueNode, field: field).map { .setField(field, $0) }
-    case "set-feature-bit", "clear-feature-bit":
-      guard let keys = mapping(body, keys: ["group", "bit"], required: ["group", "bit"]) else { return nil }
+    case .setFeatureBit, .clearFeatureBit:
       let group = keys["group"].flatMap { featureGroup($0) }
       let bit = keys["bit"].flatMap { featureBit($0) }
       guard let group, let bit else { return nil }
-      return operation == "set-feature-bit" ? .setFeatureBit(group, bit) : .clearFeatureBit(group, bit)
-    case "add-header-ext":
-      guard let keys = mapping(body, keys: ["magic", "data", "hex", "file"], required: ["magic"]),
-        let magicNode = keys["magic"], let magic = self.magic(magicNode)
-      else { return nil }
-      let sources = ["data", "hex", "file"].filter { keys[$0] != nil }
+      return known == .setFeatureBit ? .setFeatureBit(group, bit) : .clearFeatureBit(group, bit)
+    case .addHeaderExt:
+      guard let magicNode = keys["magic"], let magic = self.magic(magicNode) else { return nil }
+      let sources = known.mapping.exclusive.filter { keys[$0] != nil }
       guard sources.count <= 1 else {
         let given = sources.dropLast().joined(separator: ", ") + " and " + (sources.last ?? "")
         error(body.mark, "give one of 'data', 'hex' or 'file', not \(given)")
@@ -232,14 +233,9 @@ struct ManifestLoader {
       }
       guard let payload = payload(keys) else { return nil }
       return .addExtension(magic: magic, data: payload)
-    case "del-header-ext":
-      guard let keys = mapping(body, keys: ["magic"], required: ["magic"]), let magicNode = keys["magic"],
-        let magic = self.magic(magicNode)
-      else { return nil }
+    case .delHeaderExt:
+      guard let magicNode = keys["magic"], let magic = self.magic(magicNode) else { return nil }
       return .deleteExtensions(magic: magic)
-    default:
-      error(mark, "unknown operation '\(operation)'\(Suggestion.text(for: operation, among: EditParser.operations))")
-      return nil
     }
   }
 
@@ -272,7 +268,8 @@ struct ManifestLoader {
   // MARK: Typed access
 
   /// The keys of a mapping node, checking for unknown, duplicate and missing keys.
-  private mutating func mapping(_ node: YAMLNode, keys known: [String], required: [String]) -> [String: YAMLNode]? {
+  private mutating func mapping(_ node: YAMLNode, _ grammar: ManifestMapping) -> [String: YAMLNode]? {
+    let known = grammar.names
     guard case .mapping(let pairs) = node.content else {
       error(
         node.mark, "expected a mapping with \(known.map { "'\($0)'" }.joined(separator: ", ")), found \(node.kindName)")
@@ -298,7 +295,7 @@ struct ManifestLoader {
       result[key] = pair.value
       keyMarks[key] = pair.key.mark
     }
-    for key in required where result[key] == nil && !pairs.contains(where: { $0.key.scalar == key }) {
+    for key in grammar.required where result[key] == nil && !pairs.contains(where: { $0.key.scalar == key }) {
       error(node.mark, "missing key '\(key)'")
     }
     return result
