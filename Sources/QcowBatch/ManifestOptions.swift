@@ -3,7 +3,7 @@ import QcowCore
 
 /// The arguments `plan` and `apply` share.
 struct ManifestOptions: ParsableArguments {
-  @Argument(help: "The manifest (YAML).")
+  @Argument(help: "The manifest (YAML).", completion: .file(extensions: ["yaml", "yml"]))
   var manifest: String
 
   @Flag(help: "Print one JSON document instead of text.")
