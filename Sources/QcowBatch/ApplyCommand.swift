@@ -71,11 +71,11 @@ struct ApplyCommand: ParsableCommand {
         }
         document = .object(merged)
       }
-      options.report(errors, plan: document, applied: applied)
+      options.report(errors, source: report.plan.manifest.source, plan: document, applied: applied)
       return
     }
     print(report.text(), terminator: "")
-    options.report(errors, plan: nil)
+    options.report(errors, source: report.plan.manifest.source, plan: nil)
     if applied { print("applied: \(PlanReport.count(report.plan.images.count, "image")) written") }
   }
 }

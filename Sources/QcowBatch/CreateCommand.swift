@@ -21,7 +21,7 @@ struct CreateCommand: ParsableCommand {
   @Option(name: .customShort("o"), help: "Comma-separated name=value options, as qemu-img takes them.")
   var options: [String] = []
 
-  @Option(name: .customShort("b"), help: "The backing file, stored as given.")
+  @Option(name: .customShort("b"), help: "The backing file, stored as given.", completion: .file())
   var backingFile: String?
 
   @Option(name: .customShort("F"), help: "The backing file's format.")
@@ -30,7 +30,7 @@ struct CreateCommand: ParsableCommand {
   @Flag(name: .customShort("q"), help: "Print nothing on success.")
   var quiet = false
 
-  @Argument(help: "The image to create.")
+  @Argument(help: "The image to create.", completion: .file())
   var file: String
 
   @Argument(help: "The virtual size, e.g. 64M.")

@@ -3,9 +3,6 @@ import QcowCore
 /// Turns qcow2.py-style words (`set-feature-bit incompatible 63`) into header edits, with
 /// qcow2.py's messages for bad arguments.
 enum EditParser {
-  /// The edit operations, as command names.
-  static let operations = ["set-header", "set-feature-bit", "clear-feature-bit", "add-header-ext", "del-header-ext"]
-
   /// A bad argument, with the message to show.
   struct ArgumentError: Error {
     let message: String
@@ -13,9 +10,15 @@ enum EditParser {
 
   /// The edit `operation` with `operands` describes.
   static func edit(_ operation: String, _ operands: [String]) throws(ArgumentError) -> HeaderEdit {
-    switch operation {
-    case "set-header":
-      try expectCount(operands, ["NAME", "VALUE"], operation)
+    guard let known = EditOperation(rawValue: operation) else {
+      throw ArgumentError(
+        message: "unknown operation '\(operation)'\(Suggestion.text(for: operation, among: EditOperation.names))")
+    }
+    guard operands.count == known.operands.count else {
+      throw ArgumentError(message: "usage: \(([operation] + known.operands.map(\.usage)).joined(separator: " "))")
+    }
+    switch known {
+    case .setHeader:
       let value = try number(operands[1], invalid: "'\(operands[1])' is not a valid number")
       guard let field = HeaderField.all.first(where: { $0.name == operands[0] }) else {
         throw ArgumentError(message: "'\(operands[0])' is not a known header field")
@@ -25,8 +28,7 @@ enum EditParser {
           message: "value \(value.description) does not fit header field '\(field.name)' (\(field.width * 8) bits)")
       }
       return .setField(field, fitting)
-    case "set-feature-bit", "clear-feature-bit":
-      try expectCount(operands, ["GROUP", "BIT"], operation)
+    case .setFeatureBit, .clearFeatureBit:
       let bit = try number(operands[1], invalid: "'\(operands[1])' is not a valid bit number in range [0, 64)")
       guard let value = bit.value, value < 64 else {
         throw ArgumentError(message: "'\(bit.description)' is not a valid bit number in range [0, 64)")
@@ -35,20 +37,15 @@ enum EditParser {
         throw ArgumentError(
           message: "'\(operands[0])' is not a valid group, try 'incompatible', 'compatible', or 'autoclear'")
       }
-      return operation == "set-feature-bit" ? .setFeatureBit(group, Int(value)) : .clearFeatureBit(group, Int(value))
-    case "add-header-ext":
-      try expectCount(operands, ["MAGIC", "DATA"], operation)
+      return known == .setFeatureBit ? .setFeatureBit(group, Int(value)) : .clearFeatureBit(group, Int(value))
+    case .addHeaderExt:
       let magic = try magic(operands[0])
       guard magic != 0 else {
         throw ArgumentError(message: "magic 0 is the end-of-extensions marker, not an extension type")
       }
       return .addExtension(magic: magic, data: Array(operands[1].utf8))
-    case "del-header-ext":
-      try expectCount(operands, ["MAGIC"], operation)
+    case .delHeaderExt:
       return .deleteExtensions(magic: try magic(operands[0]))
-    default:
-      throw ArgumentError(
-        message: "unknown operation '\(operation)'\(Suggestion.text(for: operation, among: operations))")
     }
   }
 
@@ -59,10 +56,10 @@ enum EditParser {
       throw ArgumentError(message: "empty edit")
     }
     let rest = words.count > 1 ? String(words[1]) : ""
-    let operandCount = operation == "del-header-ext" ? 1 : 2
+    let operandCount = EditOperation(rawValue: operation)?.operands.count ?? 2
     var operands = rest.split(separator: " ", maxSplits: operandCount - 1, omittingEmptySubsequences: true)
       .map(String.init)
-    if operation == "add-header-ext", operands.count == 1 { operands.append("") }
+    if operation == EditOperation.addHeaderExt.rawValue, operands.count == 1 { operands.append("") }
     return try edit(operation, operands)
   }
 
@@ -78,11 +75,5 @@ enum EditParser {
   private static func number(_ text: String, invalid: String) throws(ArgumentError) -> PythonInteger {
     guard let number = PythonInteger(text) else { throw ArgumentError(message: invalid) }
     return number
-  }
-
-  private static func expectCount(_ operands: [String], _ names: [String], _ operation: String) throws(ArgumentError) {
-    guard operands.count == names.count else {
-      throw ArgumentError(message: "usage: \(([operation] + names).joined(separator: " "))")
-    }
   }
 }

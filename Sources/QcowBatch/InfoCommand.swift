@@ -8,7 +8,7 @@ struct InfoCommand: ParsableCommand {
     abstract: "Show every header field, feature bit and extension, with warnings for states QEMU refuses."
   )
 
-  @Argument(help: "The qcow2 image.")
+  @Argument(help: "The qcow2 image.", completion: .file())
   var image: String
 
   @Flag(help: "Print one JSON document (schema in README.md).")

@@ -3,7 +3,7 @@ import QcowCore
 
 /// The arguments `plan` and `apply` share.
 struct ManifestOptions: ParsableArguments {
-  @Argument(help: "The manifest (YAML).")
+  @Argument(help: "The manifest (YAML).", completion: .file(extensions: ["yaml", "yml"]))
   var manifest: String
 
   @Flag(help: "Print one JSON document instead of text.")
@@ -15,15 +15,17 @@ struct ManifestOptions: ParsableArguments {
     switch ManifestLoader.load(manifest) {
     case .success(let loaded): return loaded
     case .failure(let list):
-      report(list.diagnostics, plan: nil, applied: forApply ? false : nil)
+      report(list.diagnostics, source: list.source, plan: nil, applied: forApply ? false : nil)
       throw ExitCode.failure
     }
   }
 
-  /// Prints the errors on standard error, and with `--json` the document on standard output.
-  func report(_ diagnostics: [ManifestDiagnostic], plan: JSONValue?, applied: Bool? = nil) {
+  /// Prints the errors on standard error, each with the source line it points at, and with
+  /// `--json` the document on standard output.
+  func report(_ diagnostics: [ManifestDiagnostic], source: ManifestSource?, plan: JSONValue?, applied: Bool? = nil) {
+    let printer = DiagnosticPrinter(file: manifest, source: source, colour: DiagnosticPrinter.wantsColour(json: json))
     for diagnostic in diagnostics {
-      printError(diagnostic.rendered(file: manifest))
+      printError(printer.text(diagnostic))
     }
     guard json else { return }
     var document: [(String, JSONValue)] = [("manifest", .string(manifest))]

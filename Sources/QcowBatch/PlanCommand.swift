@@ -14,10 +14,10 @@ struct PlanCommand: ParsableCommand {
     let plan = Planner.plan(try options.load())
     let report = PlanReport(plan: plan)
     if options.json {
-      options.report(plan.allErrors, plan: report.json())
+      options.report(plan.allErrors, source: plan.manifest.source, plan: report.json())
     } else {
       print(report.text(), terminator: "")
-      options.report(plan.allErrors, plan: nil)
+      options.report(plan.allErrors, source: plan.manifest.source, plan: nil)
     }
     if !plan.isValid { throw ExitCode.failure }
   }

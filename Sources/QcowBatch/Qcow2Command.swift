@@ -14,7 +14,9 @@ struct Qcow2Command: ParsableCommand {
       """
   )
 
-  @Argument(parsing: .captureForPassthrough, help: "IMAGE COMMAND [ARGS...] [-j]")
+  @Argument(
+    parsing: .captureForPassthrough, help: "IMAGE COMMAND [ARGS...] [-j]",
+    completion: .custom(Qcow2Completion.candidates))
   var words: [String] = []
 
   func run() throws {

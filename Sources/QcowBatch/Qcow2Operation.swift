@@ -2,7 +2,7 @@ import ArgumentParser
 import QcowCore
 
 /// The seven commands of qcow2.py, with its argument checks and messages.
-enum Qcow2Operation: String {
+enum Qcow2Operation: String, CaseIterable {
   case dumpHeader = "dump-header"
   case dumpHeaderExts = "dump-header-exts"
   case setHeader = "set-header"

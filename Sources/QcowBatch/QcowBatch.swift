@@ -9,7 +9,7 @@ struct QcowBatch: ParsableCommand {
     version: "0.1.0",
     subcommands: [
       PlanCommand.self, ApplyCommand.self, RecoverCommand.self, CreateCommand.self, Qcow2Command.self, InfoCommand.self,
-      GetCommand.self,
+      GetCommand.self, SchemaCommand.self,
     ]
   )
 }

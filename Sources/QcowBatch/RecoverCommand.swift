@@ -14,7 +14,8 @@ struct RecoverCommand: ParsableCommand {
       """
   )
 
-  @Argument(help: "A manifest, or a directory holding manifests (default: .).")
+  @Argument(
+    help: "A manifest, or a directory holding manifests (default: .).", completion: .file(extensions: ["yaml", "yml"]))
   var location: String = "."
 
   func run() throws {

@@ -2,6 +2,8 @@
 /// `json.dumps(value, indent=4)` prints it.
 public indirect enum JSONValue: Sendable, Equatable {
   case number(UInt64)
+  /// Any other number, as its JSON text: `0.1`, `-1`.
+  case decimal(String)
   case string(String)
   case bool(Bool)
   case null
@@ -22,6 +24,7 @@ public indirect enum JSONValue: Sendable, Equatable {
   private func render(into out: inout String, depth: Int) {
     switch self {
     case .number(let value): out += String(value)
+    case .decimal(let text): out += text
     case .string(let text): JSONValue.quote(text, into: &out)
     case .bool(let flag): out += flag ? "true" : "false"
     case .null: out += "null"

@@ -76,6 +76,12 @@ struct ApplyScratch {
 
   /// Writes the manifest `name` listing `entries`; returns its absolute path.
   func manifest(_ name: String, _ entries: [ApplyEntry]) throws -> String {
+    try ApplyScratch.manifestText(entries).write(toFile: path(name), atomically: false, encoding: .utf8)
+    return path(name)
+  }
+
+  /// The text of a manifest listing `entries`.
+  static func manifestText(_ entries: [ApplyEntry]) -> String {
     var text = "version: 1\nimages:\n"
     for entry in entries {
       text += "  - path: \"\(entry.path)\"\n"
@@ -83,8 +89,7 @@ struct ApplyScratch {
       if !entry.expect.isEmpty { text += "    expect:\n" + entry.expect.map { "      \($0)\n" }.joined() }
       if !entry.edits.isEmpty { text += "    edits:\n" + entry.edits.map { "      - \($0)\n" }.joined() }
     }
-    try text.write(toFile: path(name), atomically: false, encoding: .utf8)
-    return path(name)
+    return text
   }
 
   /// The states of `names`, in order.

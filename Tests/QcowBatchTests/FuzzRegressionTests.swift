@@ -29,6 +29,19 @@ struct FuzzRegressionTests {
   ]
   static let sandboxPayload = "payload bytes\n"
 
+  /// Fills `directory` with the manifest fuzzer's sandbox; returns the images' bytes by name.
+  static func makeSandbox(in directory: URL) throws -> [String: Data] {
+    let seeds = TestSupport.packageRoot.appendingPathComponent("Fuzz/Corpus/header")
+    var images: [String: Data] = [:]
+    for (name, seed) in sandboxImages {
+      let bytes = try Data(contentsOf: seeds.appendingPathComponent(seed))
+      try bytes.write(to: directory.appendingPathComponent(name))
+      images[name] = bytes
+    }
+    try Data(sandboxPayload.utf8).write(to: directory.appendingPathComponent("payload.bin"))
+    return images
+  }
+
   @Test("the fuzz inputs are there") func inputsExist() {
     #expect(FuzzRegressionTests.headerInputs.count >= 5)
     #expect(FuzzRegressionTests.manifestInputs.count >= 5)
@@ -63,14 +76,7 @@ struct FuzzRegressionTests {
   func manifest(_ input: String) throws {
     let directory = try TestSupport.makeTemporaryDirectory("qcow-batch-fuzz")
     defer { try? FileManager.default.removeItem(at: directory) }
-    let seeds = TestSupport.packageRoot.appendingPathComponent("Fuzz/Corpus/header")
-    var originals: [String: Data] = [:]
-    for (name, seed) in FuzzRegressionTests.sandboxImages {
-      let bytes = try Data(contentsOf: seeds.appendingPathComponent(seed))
-      try bytes.write(to: directory.appendingPathComponent(name))
-      originals[name] = bytes
-    }
-    try Data(FuzzRegressionTests.sandboxPayload.utf8).write(to: directory.appendingPathComponent("payload.bin"))
+    let originals = try FuzzRegressionTests.makeSandbox(in: directory)
     try Data(contentsOf: TestSupport.packageRoot.appendingPathComponent(input))
       .write(to: directory.appendingPathComponent("manifest.yaml"))
     let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()

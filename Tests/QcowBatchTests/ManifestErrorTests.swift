@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// Bad manifests: `plan` and `apply` (text, JSON, dry run) print exactly the expected
-/// `FILE:LINE:COLUMN: error:` lines, exit 1, and leave every file as it was.
+/// `FILE:LINE:COLUMN: error:` lines, each with its source line and caret, exit 1, and leave
+/// every file as it was.
 @Suite struct ManifestErrorTests {
   @Test(
     "a bad manifest gets exactly its error lines from plan and apply, and nothing is written",
@@ -11,17 +12,21 @@ import Testing
     let workspace = try ManifestWorkspace()
     defer { workspace.remove() }
     try workspace.writeManifest(bad.manifest)
-    let expected = bad.errors.map {
-      $0.replacingOccurrences(of: ManifestWorkspace.directoryPlaceholder, with: workspace.directory.path)
+    let resolve = {
+      (text: String) in
+      text.replacingOccurrences(of: ManifestWorkspace.directoryPlaceholder, with: workspace.directory.path)
     }
+    let expected = bad.errors.map(resolve)
     let before = try workspace.snapshot()
     for arguments in [["plan"], ["plan", "--json"], ["apply"], ["apply", "--json"], ["apply", "--dry-run"]] {
       let result = try workspace.qcowBatch(arguments, unprivileged: bad.unprivileged)
       let command = arguments.joined(separator: " ")
       #expect(result.status == 1 && !result.crashed, "\(command) exited \(result.status)")
-      #expect(result.err.split(separator: "\n").map(String.init) == expected, "\(command) stderr")
+      let output = DiagnosticOutput(result.err, file: ManifestWorkspace.manifestName)
+      #expect(output.errors == expected, "\(command) stderr")
+      output.checkSourceLines(resolve(bad.manifest), command)
       if arguments.contains("--json") {
-        try checkJSON(result, expected: expected, stage: bad.stage, command: command)
+        try checkJSON(result, expected: output.entries.map(\.header), stage: bad.stage, command: command)
       } else {
         checkText(result, errors: expected.count, stage: bad.stage, command: command)
       }
@@ -40,7 +45,7 @@ import Testing
     }
   }
 
-  /// With --json, standard output is one JSON document listing the same errors.
+  /// With --json, standard output is one JSON document listing the same errors and notes.
   private func checkJSON(
     _ result: ProcessResult, expected: [String], stage: ManifestErrorCase.Stage, command: String
   ) throws {
@@ -49,11 +54,14 @@ import Testing
     let images = document?["images"] as? [Any]
     #expect((images?.isEmpty ?? true) == (stage == .load), "\(command): images listed only when the plan ran")
     if command.hasPrefix("apply") { #expect(document?["applied"] as? Bool == false, "\(command)") }
-    let errors = (document?["errors"] as? [[String: Any]] ?? []).map { error in
-      let place = [error["line"], error["column"]].compactMap { $0 as? Int }.map(String.init)
-      return ([error["file"] as? String ?? "?"] + place).joined(separator: ":") + ": error: "
-        + (error["message"] as? String ?? "?")
+    let line = { (object: [String: Any], severity: String) in
+      let place = [object["line"], object["column"]].compactMap { $0 as? Int }.map(String.init)
+      return ([object["file"] as? String ?? "?"] + place).joined(separator: ":") + ": \(severity): "
+        + (object["message"] as? String ?? "?")
     }
-    #expect(errors == expected, "\(command) JSON errors")
+    let entries = (document?["errors"] as? [[String: Any]] ?? []).flatMap { error in
+      [line(error, "error")] + (error["notes"] as? [[String: Any]] ?? []).map { line($0, "note") }
+    }
+    #expect(entries == expected, "\(command) JSON errors and notes")
   }
 }

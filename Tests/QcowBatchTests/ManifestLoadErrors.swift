@@ -4,7 +4,7 @@ extension ManifestErrorCase {
   /// Manifests the loader rejects: YAML syntax, structure, names, numbers, missing files.
   static let loadErrors: [ManifestErrorCase] = [
     .load(
-      "unclosed flow mapping",
+      "unclosed flow mapping", schema: .outside("a YAML syntax error"),
       """
       version: 1
       images:
@@ -19,14 +19,14 @@ extension ManifestErrorCase {
           + "did not find expected ',' or '}'"
       ]),
     .load(
-      "tab in indentation",
+      "tab in indentation", schema: .outside("a YAML syntax error"),
       "version: 1\nimages:\n  - path: out/a.qcow2\n\tfrom: templates/base.qcow2\n",
       [
         "m.yaml:4:1: error: YAML syntax error: while scanning a plain scalar started at line 3, column 11: "
           + "found a tab character that violates indentation"
       ]),
     .load(
-      "mapping value inside a plain scalar",
+      "mapping value inside a plain scalar", schema: .outside("a YAML syntax error"),
       """
       version: 1
       images:
@@ -34,7 +34,7 @@ extension ManifestErrorCase {
       """,
       ["m.yaml:3:27: error: YAML syntax error: mapping values are not allowed in this context"]),
     .load(
-      "unclosed quote",
+      "unclosed quote", schema: .outside("a YAML syntax error"),
       """
       version: 1
       images:
@@ -47,7 +47,7 @@ extension ManifestErrorCase {
           + "found unexpected end of stream"
       ]),
     .load(
-      "undefined alias",
+      "undefined alias", schema: .outside("a YAML syntax error"),
       """
       version: 1
       images:
@@ -57,7 +57,7 @@ extension ManifestErrorCase {
       """,
       ["m.yaml:5:12: error: YAML syntax error: found undefined alias"]),
     .load(
-      "second YAML document",
+      "second YAML document", schema: .outside("two YAML documents"),
       """
       version: 1
       images:
@@ -300,7 +300,7 @@ extension ManifestErrorCase {
         "m.yaml:9:16: error: 'nope' is not a valid number for 'l1_size'",
       ]),
     .load(
-      "missing files: image, from, payload",
+      "missing files: image, from, payload", schema: .accepts("only files it names are missing"),
       """
       version: 1
       images:
@@ -361,7 +361,7 @@ extension ManifestErrorCase {
           + "16384 bytes",
       ]),
     .load(
-      "alias cycle in an edit list",
+      "alias cycle in an edit list", schema: .outside("a YAML cycle"),
       """
       version: 1
       images:
@@ -373,7 +373,7 @@ extension ManifestErrorCase {
       """,
       ["m.yaml:5:12: error: an alias refers to a node that contains it"]),
     .load(
-      "merge key cycle",
+      "merge key cycle", schema: .outside("a YAML cycle"),
       """
       version: 1
       x-entry: &entry
@@ -382,7 +382,7 @@ extension ManifestErrorCase {
       """,
       ["m.yaml:2:10: error: an alias refers to a node that contains it"]),
     .load(
-      "merge of a scalar",
+      "merge of a scalar", schema: .outside("a YAML merge error"),
       """
       version: 1
       x-from: &from templates/base.qcow2
@@ -392,7 +392,7 @@ extension ManifestErrorCase {
       """,
       ["m.yaml:2:9: error: '<<' merges a mapping or a sequence of mappings, not a scalar"]),
     .load(
-      "merge of a sequence holding a scalar",
+      "merge of a sequence holding a scalar", schema: .outside("a YAML merge error"),
       """
       version: 1
       x-entry: &entry {from: templates/base.qcow2}
@@ -402,13 +402,13 @@ extension ManifestErrorCase {
       """,
       ["m.yaml:4:18: error: '<<' merges mappings, found a scalar"]),
     .load(
-      "nesting deeper than 64 levels",
+      "nesting deeper than 64 levels", schema: .accepts("only its nesting is too deep"),
       "version: 1\nimages:\n  - path: out/a.qcow2\n    from: templates/base.qcow2\n    edits: "
         + String(repeating: "[", count: 70) + String(repeating: "]", count: 70) + "\n",
       // The root is level 0 and the edit list level 3: the 61st bracket opens level 64.
       ["m.yaml:5:73: error: nesting deeper than 64 levels"]),
     .load(
-      "aliases expanding to 2e7 edits",
+      "aliases expanding to 2e7 edits", schema: .outside("too many edits to expand"),
       laughsManifest(levels: 7),
       ["m.yaml:13:12: error: more than 100000 edits for one image once shared lists are expanded"]),
   ]

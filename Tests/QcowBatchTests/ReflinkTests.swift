@@ -4,6 +4,10 @@ import Testing
 /// On a filesystem that shares extents (XFS), a staged copy is a reflink clone of its source.
 @Suite("copy strategy", .serialized)
 struct ReflinkTests {
+  /// The manifest the test applies.
+  static let manifest =
+    "version: 1\nimages:\n  - path: out/copy.qcow2\n    from: source.qcow2\n    edits:\n      - set-feature-bit compatible 0\n"
+
   @Test("apply on a loop-mounted XFS clones the source: the result shares its extents")
   func stagedCopySharesExtents() throws {
     let scratch = try ApplyScratch("reflink")
@@ -30,9 +34,7 @@ struct ReflinkTests {
       "qemu-io", ["-f", "qcow2", "-c", "write -P 0xab 0 64M", "source.qcow2"], directory: mnt)
     #expect(written.status == 0, "\(written.err)")
     try FileManager.default.createDirectory(at: mnt.appendingPathComponent("out"), withIntermediateDirectories: true)
-    try
-      "version: 1\nimages:\n  - path: out/copy.qcow2\n    from: source.qcow2\n    edits:\n      - set-feature-bit compatible 0\n"
-      .write(to: mnt.appendingPathComponent("m.yaml"), atomically: false, encoding: .utf8)
+    try ReflinkTests.manifest.write(to: mnt.appendingPathComponent("m.yaml"), atomically: false, encoding: .utf8)
     let applied = try TestSupport.qcowBatch(["apply", "m.yaml"], directory: mnt)
     #expect(applied.status == 0, "\(applied.err)")
     // filefrag marks extents the copy shares with its source; the header cluster was rewritten.

@@ -8,6 +8,8 @@ struct Manifest: Sendable {
   let directory: String
   /// The image entries, in manifest order.
   let images: [ManifestImage]
+  /// The manifest's text, for diagnostics.
+  let source: ManifestSource
 }
 
 /// One entry of a manifest's `images` list.

@@ -22,32 +22,38 @@ struct ManifestLoader {
       bytes = try ManifestPaths.readFile(file, limit: 16 << 20)
     } catch {
       return .failure(
-        ManifestDiagnostic.List(diagnostics: [
-          ManifestDiagnostic(mark: nil, message: "cannot read the manifest: \(error)")
-        ]))
+        ManifestDiagnostic.List(
+          diagnostics: [ManifestDiagnostic(mark: nil, message: "cannot read the manifest: \(error)")], source: nil))
     }
+    let source = ManifestSource(bytes)
     let root: YAMLNode?
     do {
       root = try YAMLLoader.load(bytes)
     } catch {
-      return .failure(
-        ManifestDiagnostic.List(diagnostics: [ManifestDiagnostic(mark: error.mark, message: error.message)]))
+      let diagnostic = ManifestDiagnostic(mark: error.mark, message: error.message, notes: error.notes)
+      return .failure(ManifestDiagnostic.List(diagnostics: [diagnostic], source: source))
     }
     var loader = ManifestLoader(directory: directory)
     let images = loader.document(root)
     if loader.diagnostics.isEmpty, let images {
-      return .success(Manifest(file: file, directory: directory, images: images))
+      return .success(Manifest(file: file, directory: directory, images: images, source: source))
     }
     let sorted = loader.diagnostics.enumerated().sorted { lhs, rhs in
       let left = lhs.element.mark ?? YAMLMark(line: .max, column: 0)
       let right = rhs.element.mark ?? YAMLMark(line: .max, column: 0)
       return left == right ? lhs.offset < rhs.offset : left < right
     }
-    return .failure(ManifestDiagnostic.List(diagnostics: sorted.map(\.element)))
+    return .failure(ManifestDiagnostic.List(diagnostics: sorted.map(\.element), source: source))
   }
 
-  private mutating func error(_ mark: YAMLMark?, _ message: String) {
-    diagnostics.append(ManifestDiagnostic(mark: mark, message: message))
+  private mutating func error(_ mark: YAMLMark?, _ message: String, notes: [ManifestDiagnostic.Note] = []) {
+    diagnostics.append(ManifestDiagnostic(mark: mark, message: message, notes: notes))
+  }
+
+  /// Reports a second `key` at `mark`, with a note where the first one is.
+  private mutating func duplicate(_ key: String, at mark: YAMLMark, first: YAMLMark?) {
+    let notes = first.map { [ManifestDiagnostic.Note(mark: $0, message: "the first '\(key)' is here")] } ?? []
+    error(mark, "duplicate key '\(key)'", notes: notes)
   }
 
   private mutating func document(_ root: YAMLNode?) -> [ManifestImage]? {
@@ -55,7 +61,7 @@ struct ManifestLoader {
       error(YAMLMark(line: 1, column: 1), "the manifest is empty: expected 'version' and 'images'")
       return nil
     }
-    guard let keys = mapping(root, keys: ["version", "images"], required: ["version", "images"]) else { return nil }
+    guard let keys = mapping(root, ManifestMapping.document) else { return nil }
     if let version = keys["version"] {
       if let number = self.number(version, what: "version"), number != 1 {
         error(version.mark, "unsupported manifest version \(number); this qcow-batch reads version 1")
@@ -71,8 +77,7 @@ struct ManifestLoader {
   }
 
   private mutating func image(_ node: YAMLNode) -> ManifestImage? {
-    let known = ["path", "from", "expect", "edits", "create"]
-    guard let keys = mapping(node, keys: known, required: ["path"]) else { return nil }
+    guard let keys = mapping(node, ManifestMapping.image) else { return nil }
     let path = keys["path"].flatMap { located(string: $0, what: "path") }
     let from = keys["from"].flatMap { located(string: $0, what: "from") }
     let create = keys["create"].flatMap { creation($0) }
@@ -104,7 +109,7 @@ struct ManifestLoader {
       return nil
     }
     var options = CreateOptions()
-    var seen: Set<String> = []
+    var seen: [String: YAMLMark] = [:]
     var valid = true
     for pair in pairs {
       guard let name = pair.key.scalar else {
@@ -117,11 +122,12 @@ struct ManifestLoader {
         valid = false
         continue
       }
-      guard seen.insert(name).inserted else {
-        error(pair.key.mark, "duplicate key '\(name)'")
+      guard seen[name] == nil else {
+        duplicate(name, at: pair.key.mark, first: seen[name])
         valid = false
         continue
       }
+      seen[name] = pair.key.mark
       guard let value = string(pair.value, what: name) else {
         valid = false
         continue
@@ -133,7 +139,7 @@ struct ManifestLoader {
         valid = false
       }
     }
-    if !seen.contains("size") && !seen.contains("backing_file") {
+    if seen["size"] == nil && seen["backing_file"] == nil {
       error(node.mark, "'create' needs a 'size' (or a 'backing_file' to take it from)")
       valid = false
     }
@@ -145,16 +151,17 @@ struct ManifestLoader {
       error(node.mark, "'expect' must be a mapping of header fields to values, found \(node.kindName)")
       return []
     }
-    var seen: Set<String> = []
+    var seen: [String: YAMLMark] = [:]
     return pairs.compactMap { pair in
       guard let name = pair.key.scalar, let field = headerField(name, at: pair.key.mark) else {
         if pair.key.scalar == nil { error(pair.key.mark, "header field names are scalars") }
         return nil
       }
-      guard seen.insert(name).inserted else {
-        error(pair.key.mark, "duplicate key '\(name)'")
+      guard seen[name] == nil else {
+        duplicate(name, at: pair.key.mark, first: seen[name])
         return nil
       }
+      seen[name] = pair.key.mark
       guard let value = fieldValue(pair.value, field: field) else { return nil }
       return ManifestImage.Located(value: (field, value), mark: pair.key.mark)
     }
@@ -191,11 +198,16 @@ struct ManifestLoader {
       error(node.mark, "an edit is a mapping with one operation key, e.g. 'set-header: {field: l1_size, value: 4}'")
       return nil
     }
-    let mark = pair.key.mark
+    guard let known = EditOperation(rawValue: operation) else {
+      error(
+        pair.key.mark,
+        "unknown operation '\(operation)'\(Suggestion.text(for: operation, among: EditOperation.names))")
+      return nil
+    }
     let body = pair.value
-    switch operation {
-    case "set-header":
-      guard let keys = mapping(body, keys: ["field", "value"], required: ["field", "value"]) else { return nil }
+    guard let keys = mapping(body, known.mapping) else { return nil }
+    switch known {
+    case .setHeader:
       // The field and the value are checked apart, so that both errors are reported.
       let field = keys["field"].flatMap { node in
         string(node, what: "field").flatMap { headerField($0, at: node.mark) }
@@ -206,17 +218,14 @@ struct ManifestLoader {
         return nil
       }
       return fieldValue(valueNode, field: field).map { .setField(field, $0) }
-    case "set-feature-bit", "clear-feature-bit":
-      guard let keys = mapping(body, keys: ["group", "bit"], required: ["group", "bit"]) else { return nil }
+    case .setFeatureBit, .clearFeatureBit:
       let group = keys["group"].flatMap { featureGroup($0) }
       let bit = keys["bit"].flatMap { featureBit($0) }
       guard let group, let bit else { return nil }
-      return operation == "set-feature-bit" ? .setFeatureBit(group, bit) : .clearFeatureBit(group, bit)
-    case "add-header-ext":
-      guard let keys = mapping(body, keys: ["magic", "data", "hex", "file"], required: ["magic"]),
-        let magicNode = keys["magic"], let magic = self.magic(magicNode)
-      else { return nil }
-      let sources = ["data", "hex", "file"].filter { keys[$0] != nil }
+      return known == .setFeatureBit ? .setFeatureBit(group, bit) : .clearFeatureBit(group, bit)
+    case .addHeaderExt:
+      guard let magicNode = keys["magic"], let magic = self.magic(magicNode) else { return nil }
+      let sources = known.mapping.exclusive.filter { keys[$0] != nil }
       guard sources.count <= 1 else {
         let given = sources.dropLast().joined(separator: ", ") + " and " + (sources.last ?? "")
         error(body.mark, "give one of 'data', 'hex' or 'file', not \(given)")
@@ -224,14 +233,9 @@ struct ManifestLoader {
       }
       guard let payload = payload(keys) else { return nil }
       return .addExtension(magic: magic, data: payload)
-    case "del-header-ext":
-      guard let keys = mapping(body, keys: ["magic"], required: ["magic"]), let magicNode = keys["magic"],
-        let magic = self.magic(magicNode)
-      else { return nil }
+    case .delHeaderExt:
+      guard let magicNode = keys["magic"], let magic = self.magic(magicNode) else { return nil }
       return .deleteExtensions(magic: magic)
-    default:
-      error(mark, "unknown operation '\(operation)'\(Suggestion.text(for: operation, among: EditParser.operations))")
-      return nil
     }
   }
 
@@ -264,13 +268,15 @@ struct ManifestLoader {
   // MARK: Typed access
 
   /// The keys of a mapping node, checking for unknown, duplicate and missing keys.
-  private mutating func mapping(_ node: YAMLNode, keys known: [String], required: [String]) -> [String: YAMLNode]? {
+  private mutating func mapping(_ node: YAMLNode, _ grammar: ManifestMapping) -> [String: YAMLNode]? {
+    let known = grammar.names
     guard case .mapping(let pairs) = node.content else {
       error(
         node.mark, "expected a mapping with \(known.map { "'\($0)'" }.joined(separator: ", ")), found \(node.kindName)")
       return nil
     }
     var result: [String: YAMLNode] = [:]
+    var keyMarks: [String: YAMLMark] = [:]
     for pair in pairs {
       guard let key = pair.key.scalar else {
         error(pair.key.mark, "keys must be scalars, found \(pair.key.kindName)")
@@ -283,12 +289,13 @@ struct ManifestLoader {
         continue
       }
       guard result[key] == nil else {
-        error(pair.key.mark, "duplicate key '\(key)'")
+        duplicate(key, at: pair.key.mark, first: keyMarks[key])
         continue
       }
       result[key] = pair.value
+      keyMarks[key] = pair.key.mark
     }
-    for key in required where result[key] == nil && !pairs.contains(where: { $0.key.scalar == key }) {
+    for key in grammar.required where result[key] == nil && !pairs.contains(where: { $0.key.scalar == key }) {
       error(node.mark, "missing key '\(key)'")
     }
     return result

@@ -27,7 +27,8 @@ enum YAMLLoader {
       defer { yaml_document_delete(&next) }
       if let extra = yaml_document_get_root_node(&next) {
         throw YAMLError(
-          mark: mark(extra.pointee.start_mark), message: "a manifest holds one YAML document, found a second")
+          mark: mark(extra.pointee.start_mark, to: extra.pointee.end_mark),
+          message: "a manifest holds one YAML document, found a second")
       }
       return root
     }
@@ -37,23 +38,42 @@ enum YAMLLoader {
     YAMLMark(line: Int(mark.line) + 1, column: Int(mark.column) + 1)
   }
 
+  /// The mark of a node from `start` to `end` (exclusive), with its length when it ends on its line.
+  private static func mark(_ start: yaml_mark_t, to end: yaml_mark_t) -> YAMLMark {
+    let length = end.line == start.line && end.column > start.column ? Int(end.column - start.column) : nil
+    return YAMLMark(line: Int(start.line) + 1, column: Int(start.column) + 1, length: length)
+  }
+
   private static func parserError(_ parser: yaml_parser_t) -> YAMLError {
     let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
     let at = mark(parser.problem_mark)
     // The context names what was open, and where, e.g. the unclosed flow mapping.
-    let context = parser.context.map { text in
-      let start = mark(parser.context_mark)
-      let place = start == at ? "" : " started at line \(start.line), column \(start.column)"
-      return String(cString: text) + place + ": "
+    let context = parser.context.map { String(cString: $0) }
+    let start = mark(parser.context_mark)
+    let place = start == at ? "" : " started at line \(start.line), column \(start.column)"
+    let message = "YAML syntax error: " + (context.map { $0 + place + ": " } ?? "") + problem
+    guard let context, start != at else { return YAMLError(mark: at, message: message) }
+    return YAMLError(mark: at, message: message, notes: [.init(mark: start, message: startedHere(context))])
+  }
+
+  /// "the flow mapping started here" for libyaml's context "while parsing a flow mapping".
+  private static func startedHere(_ context: String) -> String {
+    var what = Substring(context)
+    for prefix in ["while parsing ", "while scanning "] where what.hasPrefix(prefix) {
+      what = what.dropFirst(prefix.count)
     }
-    return YAMLError(mark: at, message: "YAML syntax error: \(context ?? "")\(problem)")
+    for article in ["a ", "an "] where what.hasPrefix(article) {
+      what = "the " + what.dropFirst(article.count)
+    }
+    return what + " started here"
   }
 
   /// Turns libyaml's node table into `YAMLNode`s, sharing aliased nodes and bounding expansion.
   private struct Converter {
     let document: UnsafeMutablePointer<yaml_document_t>
     var done: [Int32: YAMLNode] = [:]
-    var inProgress: Set<Int32> = []
+    /// The nodes being converted, outermost first: a node met again among them is in a cycle.
+    var open: [(index: Int32, mark: YAMLMark, kind: String)] = []
     var expanded = 0
 
     init(document: UnsafeMutablePointer<yaml_document_t>) {
@@ -65,15 +85,20 @@ enum YAMLLoader {
         throw YAMLError(mark: YAMLMark(line: 1, column: 1), message: "YAML node \(index) is missing")
       }
       let raw = pointer.pointee
-      let at = YAMLLoader.mark(raw.start_mark)
+      let at = YAMLLoader.mark(raw.start_mark, to: raw.end_mark)
       if let known = done[index] { return try count(known) }
       guard depth < YAMLLoader.depthLimit else {
         throw YAMLError(mark: at, message: "nesting deeper than \(YAMLLoader.depthLimit) levels")
       }
-      guard inProgress.insert(index).inserted else {
-        throw YAMLError(mark: at, message: "an alias refers to a node that contains it")
+      if let first = open.firstIndex(where: { $0.index == index }) {
+        let notes = open[(first + 1)...].map {
+          ManifestDiagnostic.Note(mark: $0.mark, message: "the cycle goes through this \($0.kind)")
+        }
+        throw YAMLError(mark: at, message: "an alias refers to a node that contains it", notes: notes)
       }
-      defer { inProgress.remove(index) }
+      let kind = raw.type == YAML_MAPPING_NODE ? "mapping" : raw.type == YAML_SEQUENCE_NODE ? "sequence" : "scalar"
+      open.append((index, at, kind))
+      defer { open.removeLast() }
       let result: YAMLNode
       switch raw.type {
       case YAML_SCALAR_NODE:

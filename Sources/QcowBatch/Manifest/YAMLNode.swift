@@ -1,7 +1,20 @@
-/// A 1-based position in a YAML file.
-struct YAMLMark: Sendable, Equatable, Comparable {
+/// A 1-based position in a YAML file, with the extent of the node that starts there when known.
+/// Marks compare by position only.
+struct YAMLMark: Sendable, Comparable {
   let line: Int
   let column: Int
+  /// How many columns the node covers, when it ends on the line it starts on; nil otherwise.
+  let length: Int?
+
+  init(line: Int, column: Int, length: Int? = nil) {
+    self.line = line
+    self.column = column
+    self.length = length
+  }
+
+  static func == (lhs: YAMLMark, rhs: YAMLMark) -> Bool {
+    (lhs.line, lhs.column) == (rhs.line, rhs.column)
+  }
 
   static func < (lhs: YAMLMark, rhs: YAMLMark) -> Bool {
     (lhs.line, lhs.column) < (rhs.line, rhs.column)
@@ -37,8 +50,9 @@ struct YAMLNode: Sendable {
   }
 }
 
-/// A YAML syntax or structure error at a position.
+/// A YAML syntax or structure error at a position, with notes on related places.
 struct YAMLError: Error {
   let mark: YAMLMark
   let message: String
+  var notes: [ManifestDiagnostic.Note] = []
 }

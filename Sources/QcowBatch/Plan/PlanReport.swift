@@ -139,13 +139,22 @@ struct PlanReport {
     "\(count) \(noun)\(count == 1 ? "" : "s")"
   }
 
-  /// One diagnostic as a JSON object.
+  /// One diagnostic as a JSON object: `file`, `line`, `column`, `message` and `notes`, an array
+  /// of objects with the same keys but `notes`.
   static func errorJSON(_ diagnostic: ManifestDiagnostic, file: String) -> JSONValue {
-    .object([
+    let notes = diagnostic.notes.map { note in
+      JSONValue.object(place(note.mark, file: file) + [("message", .string(note.message))])
+    }
+    return .object(
+      place(diagnostic.mark, file: file) + [("message", .string(diagnostic.message)), ("notes", .array(notes))])
+  }
+
+  /// The `file`, `line` and `column` members of a diagnostic at `mark`.
+  private static func place(_ mark: YAMLMark?, file: String) -> [(String, JSONValue)] {
+    [
       ("file", .string(file)),
-      ("line", diagnostic.mark.map { .number(UInt64($0.line)) } ?? .null),
-      ("column", diagnostic.mark.map { .number(UInt64($0.column)) } ?? .null),
-      ("message", .string(diagnostic.message)),
-    ])
+      ("line", mark.map { .number(UInt64($0.line)) } ?? .null),
+      ("column", mark.map { .number(UInt64($0.column)) } ?? .null),
+    ]
   }
 }

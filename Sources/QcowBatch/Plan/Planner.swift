@@ -145,7 +145,8 @@ enum Planner {
           ManifestDiagnostic(
             mark: images[index].entry.path.mark,
             message:
-              "'\(images[index].entry.path.value)' is the same image as '\(other.value)' at line \(other.mark.line)"))
+              "'\(images[index].entry.path.value)' is the same image as '\(other.value)' at line \(other.mark.line)",
+            notes: [ManifestDiagnostic.Note(mark: other.mark, message: "'\(other.value)' names that image first")]))
       } else {
         firstByPath[canonical] = index
       }

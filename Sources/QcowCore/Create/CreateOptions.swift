@@ -29,10 +29,7 @@ public struct CreateOptions: Sendable, Equatable {
   public init() {}
 
   /// The option names this create accepts.
-  public static let names = [
-    "size", "compat", "cluster_size", "lazy_refcounts", "extended_l2", "compression_type", "refcount_bits",
-    "backing_file", "backing_fmt", "data_file", "data_file_raw",
-  ]
+  public static let names = CreateOption.allCases.map(\.rawValue)
 
   /// Sets option `name` from its qemu-img text.
   public mutating func set(_ name: String, _ value: String) throws {
@@ -114,11 +111,9 @@ public struct CreateOptions: Sendable, Equatable {
   }
 
   private static func bool(_ name: String, _ value: String) throws -> Bool {
-    switch value {
-    case "on", "yes", "true", "y": return true
-    case "off", "no", "false", "n": return false
-    default: throw QcowError("Parameter '\(name)' expects 'on' or 'off'")
-    }
+    if CreateOption.onWords.contains(value) { return true }
+    if CreateOption.offWords.contains(value) { return false }
+    throw QcowError("Parameter '\(name)' expects 'on' or 'off'")
   }
 
   /// The header version the options ask for.
@@ -147,10 +142,10 @@ public struct CreateOptions: Sendable, Equatable {
   /// of compat and compression_type first (QEMU reads them after printing "Formatting"), then
   /// `qcow2_co_create`'s checks.
   public func validate() throws {
-    if let compat, !["0.10", "v2", "1.1", "v3"].contains(compat) {
+    if let compat, !CreateOption.compat.choices.contains(compat) {
       throw QcowError("Parameter 'version' does not accept value '\(compat)'")
     }
-    guard ["zlib", "zstd"].contains(compressionType) else {
+    guard CreateOption.compressionType.choices.contains(compressionType) else {
       throw QcowError("Parameter 'compression-type' does not accept value '\(compressionType)'")
     }
     if extendedL2 && version < 3 {

@@ -1,0 +1,30 @@
+/// What the value of a manifest key is: the loader reads each kind with its checks, and the
+/// schema describes each.
+enum ManifestValue: Sendable {
+  /// The format version: 1.
+  case version
+  /// The list of image entries.
+  case images
+  /// A file name, relative to the manifest's directory; not empty.
+  case path
+  /// A mapping of header field names to the values they must have.
+  case expectations
+  /// The list of edits.
+  case edits
+  /// A mapping of qemu-img create options.
+  case creation
+  /// A header field name.
+  case fieldName
+  /// A number that fits the header field named beside it.
+  case fieldValue
+  /// A feature group name.
+  case group
+  /// A feature bit number, 0 to 63.
+  case bit
+  /// A header extension magic, 1 to 0xffffffff.
+  case magic
+  /// Any scalar, taken as its text.
+  case text
+  /// Hex digits, two per byte, spaces allowed.
+  case hex
+}
