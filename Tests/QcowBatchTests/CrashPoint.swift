@@ -18,8 +18,24 @@ enum SyncStrategy: String, CaseIterable, Sendable {
   var environment: String { "QCOW_BATCH_SYNC=\(rawValue)" }
 }
 
+/// Which apply of the scenario is traced: one that succeeds, or one whose third rename is made
+/// to fail, so that it writes the abort record and puts the first two targets back (the abort
+/// path).
+enum CrashRun: String, CaseIterable, Sendable {
+  case clean
+  case failedRename
+
+  /// The settings that make the run's failure (`QCOW_BATCH_TEST_FAIL_RENAME`).
+  var environment: [String] { self == .clean ? [] : ["QCOW_BATCH_TEST_FAIL_RENAME=3"] }
+
+  /// How the run exits when nothing is injected.
+  var status: Int32 { self == .clean ? 0 : 1 }
+}
+
 /// One write-class system call of the traced apply: where strace kills or fails it.
 struct CrashPoint: Sendable, CustomTestStringConvertible {
+  /// The apply traced.
+  let run: CrashRun
   /// The sync strategy apply ran with.
   let strategy: SyncStrategy
   /// The system call's name.
@@ -31,10 +47,16 @@ struct CrashPoint: Sendable, CustomTestStringConvertible {
   /// Where in the transaction it falls.
   let phase: CrashPhase
   /// The version a kill here must end in after `recover`, when only one is possible: old up to
-  /// the commit record's write, new from the first rename.
+  /// the commit record's write, new from the first rename, and on the abort path old again
+  /// once the abort record is written.
   let afterKill: CrashVersion?
 
-  var testDescription: String { "\(strategy) sync, \(syscall) #\(occurrence): \(call)" }
+  /// The environment apply runs with: the strategy and the run's failure.
+  var environment: [String] { [strategy.environment] + run.environment }
+
+  var testDescription: String {
+    (run == .clean ? "" : "rename 3 failing, ") + "\(strategy) sync, \(syscall) #\(occurrence): \(call)"
+  }
 }
 
 /// A fault strace injects with an error.

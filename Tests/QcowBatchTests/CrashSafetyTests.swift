@@ -14,7 +14,7 @@ struct CrashSafetyTests {
     .enabled(if: CrashTrace.available, "strace is missing or cannot trace here"),
     arguments: SyncStrategy.allCases)
   func census(_ strategy: SyncStrategy) throws {
-    let points = try #require(CrashTrace.censuses[strategy]).get()
+    let points = try CrashTrace.census(of: .clean, strategy)
     var counts: [String: Int] = [:]
     for point in points { counts[point.syscall, default: 0] += 1 }
     let cleanup = points.filter { $0.phase == .cleanup }.count
@@ -39,9 +39,9 @@ struct CrashSafetyTests {
   }
 
   @Test(
-    "killed at any write-class system call, apply leaves old or new versions that recover finishes",
+    "killed at any write-class system call, also on the abort path, apply leaves old or new versions that recover finishes",
     .enabled(if: CrashTrace.available, "strace is missing or cannot trace here"),
-    arguments: try CrashTrace.points())
+    arguments: try CrashTrace.points(CrashRun.allCases))
   func killed(at point: CrashPoint) throws {
     let reference = try CrashScenario.reference.get()
     let scratch = try ApplyScratch("crash-kill")
@@ -105,15 +105,14 @@ struct CrashSafetyTests {
 
   @Test(
     "a tmpfs that runs out of room while staging leaves every image old and nothing behind",
-    .enabled(if: SmallTmpfs.permitted, "mounting a tmpfs is not permitted here"))
+    .enabled(if: Tmpfs.permitted, "mounting a tmpfs is not permitted here"))
   func realENOSPC() throws {
     let scratch = try ApplyScratch("crash-enospc")
     defer { scratch.remove() }
     try scratch.directory("small")
     let mountPoint = scratch.path("small")
-    let mounted = try TestSupport.tool("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", mountPoint])
-    try #require(mounted.status == 0, "mount: \(mounted.err)")
-    defer { _ = try? TestSupport.tool("umount", [mountPoint]) }
+    try Tmpfs.mount(mountPoint, size: "4m")
+    defer { Tmpfs.unmount(mountPoint) }
     let manifest = try CrashScenario.prepare(scratch, in: "small")
     let before = CrashScenario.snapshot(scratch, in: "small")
     // The plan's free-space check wants room for every source's allocated blocks. Fill the

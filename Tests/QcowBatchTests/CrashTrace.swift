@@ -26,16 +26,16 @@ enum CrashTrace {
   ]
 
   /// Runs `apply MANIFEST` under `strace -f -y` tracing `syscalls`; returns the calls it logged.
-  /// The apply must succeed and be one process.
+  /// The apply must exit with `status` (succeed, by default) and be one process.
   static func tracedApply(
-    _ manifest: String, logs: URL, syscalls: [String], environment: [String] = []
+    _ manifest: String, logs: URL, syscalls: [String], environment: [String] = [], status: Int32 = 0
   ) throws -> [StraceCall] {
     let log = logs.appendingPathComponent("strace.log").path
     let result = try TestSupport.run(
       URL(fileURLWithPath: strace),
       ["-f", "-y", "-s", "65536", "-o", log, "-e", "trace=" + syscalls.map { "?" + $0 }.joined(separator: ",")]
         + environment.flatMap { ["-E", $0] } + [TestSupport.binary.path, "apply", manifest])
-    guard result.status == 0, !result.crashed else {
+    guard result.status == status, !result.crashed else {
       throw ApplyTestError(description: "the traced apply failed (exit \(result.status)): \(result.err)")
     }
     let text = try String(contentsOfFile: log, encoding: .utf8)
@@ -47,29 +47,40 @@ enum CrashTrace {
     return calls
   }
 
-  /// Every write-class call of a clean traced apply of the scenario, in order, per strategy.
-  static let censuses: [SyncStrategy: Result<[CrashPoint], ApplyTestError>] = Dictionary(
-    uniqueKeysWithValues: SyncStrategy.allCases.map { ($0, census($0)) })
+  /// Every write-class call of each traced apply of the scenario, in order, per run and strategy.
+  static let censuses: [CrashRun: [SyncStrategy: Result<[CrashPoint], ApplyTestError>]] = Dictionary(
+    uniqueKeysWithValues: CrashRun.allCases.map { run in
+      (run, Dictionary(uniqueKeysWithValues: SyncStrategy.allCases.map { ($0, traceCensus(run, $0)) }))
+    })
 
-  /// Every write-class call of a clean traced apply of the scenario under `strategy`, in order.
-  static func census(_ strategy: SyncStrategy) -> Result<[CrashPoint], ApplyTestError> {
+  /// Every write-class call of the traced `run` of the scenario under `strategy`, in order.
+  static func traceCensus(_ run: CrashRun, _ strategy: SyncStrategy) -> Result<[CrashPoint], ApplyTestError> {
     do {
       let scratch = try ApplyScratch("crash-census")
       defer { scratch.remove() }
       let manifest = try CrashScenario.prepare(scratch)
       let calls = try tracedApply(
-        manifest, logs: scratch.logs, syscalls: writeClass, environment: [strategy.environment])
+        manifest, logs: scratch.logs, syscalls: writeClass, environment: [strategy.environment] + run.environment,
+        status: run.status)
       let removals = ["unlink", "unlinkat"]
       let renames = ["rename", "renameat", "renameat2"]
-      let isCommit = { (call: StraceCall) in
-        ["write", "pwrite64"].contains(call.name)
-          && call.descriptorPaths.first?.hasSuffix(".qcow-batch-journal") == true
-          && call.strings.first?.contains("\\ncommit\\t") == true
+      let isRecord = { (record: String) in
+        { (call: StraceCall) in
+          ["write", "pwrite64"].contains(call.name)
+            && call.descriptorPaths.first?.hasSuffix(".qcow-batch-journal") == true
+            && call.strings.first.map { $0.hasPrefix("\(record)\\t") || $0.contains("\\n\(record)\\t") } == true
+        }
       }
-      guard let commit = calls.firstIndex(where: isCommit),
+      guard let commit = calls.firstIndex(where: isRecord("commit")),
         let rename = calls.firstIndex(where: { renames.contains($0.name) }),
         let removal = calls.firstIndex(where: { removals.contains($0.name) })
       else { return .failure(ApplyTestError(description: "the traced apply lacks a commit, rename or removal")) }
+      // On the abort path the old versions win again once the abort record is written.
+      let abort = calls.firstIndex(where: isRecord("abort"))
+      guard (run == .failedRename) == (abort != nil) else {
+        return .failure(
+          ApplyTestError(description: "the \(run) apply wrote \(abort == nil ? "no" : "an") abort record"))
+      }
       var counts: [String: Int] = [:]
       var points: [CrashPoint] = []
       for (position, call) in calls.enumerated() {
@@ -80,11 +91,18 @@ enum CrashTrace {
         // Paths read relative to the scratch directory, as `~/NAME`.
         let text = call.text.replacingOccurrences(of: scratch.root.path, with: "~")
         let shortened = text.count > 110 ? text.prefix(107) + "..." : text
+        let afterKill: CrashVersion?
+        if let abort {
+          afterKill = position <= commit || position > abort ? .old : .new
+        } else {
+          afterKill = position <= commit ? .old : position >= rename ? .new : nil
+        }
+        // A failed rename's run rolls back from its start to its end: it has no cleanup phase.
         points.append(
           CrashPoint(
-            strategy: strategy, syscall: call.name, occurrence: counts[call.name] ?? 0, call: String(shortened),
-            phase: position < removal ? .transaction : .cleanup,
-            afterKill: position <= commit ? .old : position >= rename ? .new : nil))
+            run: run, strategy: strategy, syscall: call.name, occurrence: counts[call.name] ?? 0,
+            call: String(shortened), phase: position < removal || abort != nil ? .transaction : .cleanup,
+            afterKill: afterKill))
       }
       return .success(points)
     } catch {
@@ -92,16 +110,21 @@ enum CrashTrace {
     }
   }
 
-  /// The injection points of both strategies; none when strace is unusable (the tests are then disabled).
-  static func points() throws -> [CrashPoint] {
+  /// The injection points of `runs` under both strategies; none when strace is unusable (the
+  /// tests are then disabled).
+  static func points(_ runs: [CrashRun] = [.clean]) throws -> [CrashPoint] {
     guard available else { return [] }
-    return try SyncStrategy.allCases.flatMap { try censuses[$0]?.get() ?? [] }
+    return try runs.flatMap { run in try SyncStrategy.allCases.flatMap { try census(of: run, $0) } }
+  }
+
+  /// The points of the traced `run` under `strategy`.
+  static func census(of run: CrashRun, _ strategy: SyncStrategy) throws -> [CrashPoint] {
+    try censuses[run]?[strategy]?.get() ?? []
   }
 
   /// Runs `apply MANIFEST` with `action` (`signal=KILL`, `error=EIO`) injected at `point`.
   static func inject(_ action: String, at point: CrashPoint, _ manifest: String) throws -> ProcessResult {
-    try inject(
-      action, into: point.syscall, occurrence: point.occurrence, manifest, environment: [point.strategy.environment])
+    try inject(action, into: point.syscall, occurrence: point.occurrence, manifest, environment: point.environment)
   }
 
   /// Runs `apply MANIFEST` with `action` injected at occurrence `occurrence` of `syscall`.
