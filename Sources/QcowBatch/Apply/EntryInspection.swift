@@ -82,7 +82,7 @@ struct EntryInspection {
   /// Which of the entry's files holds what, for a message.
   var account: String {
     var parts = [
-      "'\(entry.target)' \(describe(target))" + (targetIsBackup ? " (it is the same file as its backup)" : "")
+      "'\(entry.target)' \(describe(target))" + (targetIsBackup ? " and is one file with its backup" : "")
     ]
     if let backupPath = entry.backup {
       parts.append("its backup '\(backupPath)' \(describe(backup))")
