@@ -168,11 +168,7 @@ struct CrashSafetyTests {
         "renameat", "renameat2", "link", "linkat", "unlink", "unlinkat",
       ], environment: [strategy.environment])
     // -y shows canonical paths.
-    let root = try #require(
-      realpath(scratch.root.path, nil).map { pointer in
-        defer { free(pointer) }
-        return String(cString: pointer)
-      })
+    let root = try #require(TestSupport.canonical(scratch.root.path))
     let targets = CrashScenario.targets.map { root + "/" + $0 }
     let journal = root + "/.m.yaml.qcow-batch-journal"
     let directories = Set(targets.map { String($0[..<($0.lastIndex(of: "/") ?? $0.endIndex)]) } + [root])

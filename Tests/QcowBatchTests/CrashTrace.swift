@@ -122,6 +122,19 @@ enum CrashTrace {
     try censuses[run]?[strategy]?.get() ?? []
   }
 
+  /// The name of the system call apply's renames make here (`rename` or one of its relatives).
+  static func renameSyscall() throws -> String {
+    guard let rename = try census(of: .clean, .file).first(where: { $0.syscall.hasPrefix("rename") }) else {
+      throw ApplyTestError(description: "the traced apply made no rename")
+    }
+    return rename.syscall
+  }
+
+  /// Runs `apply MANIFEST` killed at rename number `occurrence`, with `environment`.
+  static func killAtRename(_ occurrence: Int, _ manifest: String, environment: [String] = []) throws -> ProcessResult {
+    try inject("signal=KILL", into: renameSyscall(), occurrence: occurrence, manifest, environment: environment)
+  }
+
   /// Runs `apply MANIFEST` with `action` (`signal=KILL`, `error=EIO`) injected at `point`.
   static func inject(_ action: String, at point: CrashPoint, _ manifest: String) throws -> ProcessResult {
     try inject(action, into: point.syscall, occurrence: point.occurrence, manifest, environment: point.environment)

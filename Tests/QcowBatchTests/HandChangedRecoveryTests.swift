@@ -49,11 +49,7 @@ struct HandChangedRecoveryTests {
     let scratch = try ApplyScratch("hand")
     defer { scratch.remove() }
     let manifest = try CrashScenario.prepare(scratch)
-    let rename = try #require(
-      CrashTrace.census(of: .clean, .file).first { $0.syscall.hasPrefix("rename") }?.syscall, "no rename traced")
-    let killed = try CrashTrace.inject(
-      "signal=KILL", into: rename, occurrence: handCase.killedAtRename, manifest,
-      environment: handCase.run.environment)
+    let killed = try CrashTrace.killAtRename(handCase.killedAtRename, manifest, environment: handCase.run.environment)
     try #require(killed.crashed, "apply was not killed: exit \(killed.status): \(killed.err)")
 
     let target = scratch.path(handCase.target)
@@ -69,7 +65,7 @@ struct HandChangedRecoveryTests {
     let name = String(handCase.target.split(separator: "/").last ?? "")
     let own = kept.filter { $0.split(separator: "/").last?.hasPrefix("." + name + ".qcow-batch-") == true }
     try #require(!own.isEmpty, "no staged file or backup of \(handCase.target) left: \(kept)")
-    let before = files(scratch)
+    let before = scratch.files()
 
     let refused = try TestSupport.qcowBatch(["recover", manifest])
 
@@ -79,7 +75,7 @@ struct HandChangedRecoveryTests {
     for file in own {
       #expect(refused.err.contains(String(file.split(separator: "/").last ?? "")), "\(file) is not named")
     }
-    #expect(files(scratch) == before, "recover changed a file")
+    #expect(scratch.files() == before, "recover changed a file")
     #expect(scratch.leftovers() == kept)
 
     // With the target put back, the kept files are all recover needs.
@@ -103,18 +99,5 @@ struct HandChangedRecoveryTests {
     defer { try? handle.close() }
     try handle.seek(toOffset: offset)
     try handle.write(contentsOf: bytes)
-  }
-
-  /// The bytes of every file in the scratch directory, by path.
-  private func files(_ scratch: ApplyScratch) -> [String: Data] {
-    let names = (try? FileManager.default.subpathsOfDirectory(atPath: scratch.root.path)) ?? []
-    var contents: [String: Data] = [:]
-    for name in names where !name.hasPrefix("logs") {
-      var isDirectory: ObjCBool = false
-      if FileManager.default.fileExists(atPath: scratch.path(name), isDirectory: &isDirectory), !isDirectory.boolValue {
-        contents[name] = FileManager.default.contents(atPath: scratch.path(name))
-      }
-    }
-    return contents
   }
 }
