@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// The five-image transaction of the crash tests: in-place edits and `from` copies, targets that
 /// exist and one that does not, in two directories.
@@ -37,6 +38,24 @@ enum CrashScenario {
       FileManager.default.contents(atPath: scratch.path(base.isEmpty ? name : base + "/" + name))
     }
     return CrashSnapshot(targets: targets.map(read), untouched: untouched.map(read))
+  }
+
+  /// Checks what `recover` left in the scenario in the directory `base` of `scratch`, after a
+  /// kill at `point`: it succeeded, every image is old or every image new (the one the point
+  /// allows), the manifest and sources are unchanged and no transaction file is left.
+  static func expectRecovered(
+    _ recovered: ProcessResult, _ scratch: ApplyScratch, in base: String = "", after point: CrashPoint
+  ) throws {
+    let reference = try reference.get()
+    #expect(recovered.status == 0, "recover: exit \(recovered.status): \(recovered.err)")
+    let after = snapshot(scratch, in: base)
+    let version = reference.version(of: after)
+    #expect(version != nil, "mixed after recover: \(reference.describe(after)); recover said: \(recovered.out)")
+    if let expected = point.afterKill {
+      #expect(version == expected, "expected every image \(expected): \(reference.describe(after))")
+    }
+    #expect(after.untouched == reference.untouched, "the manifest or a source changed")
+    #expect(scratch.leftovers() == [])
   }
 
   /// The old and new versions: a scenario before and after a clean apply.

@@ -25,7 +25,6 @@ struct MovedRecoveryTests {
     .enabled(if: Tmpfs.permitted, "mounting a tmpfs is not permitted here"),
     arguments: try CrashTrace.points(CrashRun.allCases), DirectoryCopy.allCases)
   func killedThenMoved(at point: CrashPoint, copy: DirectoryCopy) throws {
-    let reference = try CrashScenario.reference.get()
     let scratch = try ApplyScratch("moved")
     defer { scratch.remove() }
     let manifest = try CrashScenario.prepare(scratch, in: "before")
@@ -45,15 +44,7 @@ struct MovedRecoveryTests {
 
     let recovered = try TestSupport.qcowBatch(["recover", moved + "/m.yaml"])
 
-    #expect(recovered.status == 0, "recover: exit \(recovered.status): \(recovered.err)")
-    let after = CrashScenario.snapshot(scratch, in: "after")
-    let version = reference.version(of: after)
-    #expect(version != nil, "mixed after recover: \(reference.describe(after)); recover said: \(recovered.out)")
-    if let expected = point.afterKill {
-      #expect(version == expected, "expected every image \(expected): \(reference.describe(after))")
-    }
-    #expect(after.untouched == reference.untouched, "the manifest or a source changed")
-    #expect(scratch.leftovers() == [])
+    try CrashScenario.expectRecovered(recovered, scratch, in: "after", after: point)
   }
 
   /// The device number of the filesystem holding `path`.
