@@ -59,7 +59,8 @@ enum Recovery {
     }
     try refuse(problems, "roll back", needing: "its old version")
     for (backup, target) in restores {
-      try step("restore '\(target)' from its backup") { () throws(Errno) in try Durability.rename(backup, over: target)
+      try step("restore '\(target)' from its backup") { () throws(Errno) in
+        try Durability.rename(backup, over: target)
       }
     }
     for target in removals {
@@ -87,7 +88,8 @@ enum Recovery {
     }
     try refuse(problems, "roll forward", needing: "its old or its new version")
     for (staged, target) in renames {
-      try step("rename '\(staged)' over '\(target)'") { () throws(Errno) in try Durability.rename(staged, over: target)
+      try step("rename '\(staged)' over '\(target)'") { () throws(Errno) in
+        try Durability.rename(staged, over: target)
       }
     }
     try syncTargetDirectories(journal)
