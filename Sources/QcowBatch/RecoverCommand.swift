@@ -45,7 +45,8 @@ struct RecoverCommand: ParsableCommand {
       outcome = try Recovery.recover(journal)
     } catch {
       throw QcowError(
-        "an interrupted apply (journal '\(journal.path)') cannot be recovered: \(error); nothing else was changed")
+        "an interrupted apply (journal '\(journal.path)') cannot be recovered: \(error); its journal is kept for another 'qcow-batch recover'"
+      )
     }
     let what: String
     switch outcome {

@@ -49,6 +49,23 @@ public struct FileDescriptor: Sendable, Equatable {
     try Errno.retrying { pread(rawValue, buffer.baseAddress, buffer.count, off_t(offset)) }
   }
 
+  /// Reads up to `count` bytes at `offset`, looping on short reads: fewer only where the file ends.
+  public func read(upTo count: Int, at offset: Int64) throws(Errno) -> [UInt8] {
+    var bytes = [UInt8](repeating: 0, count: max(0, count))
+    var done = 0
+    while done < bytes.count {
+      let got = try bytes.withUnsafeMutableBytes { buffer in
+        Result { () throws(Errno) in
+          try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]), at: offset + Int64(done))
+        }
+      }.get()
+      if got == 0 { break }
+      done += got
+    }
+    bytes.removeLast(bytes.count - done)
+    return bytes
+  }
+
   /// Writes all of `bytes` at `offset`, looping on short writes.
   public func writeAll(_ bytes: [UInt8], at offset: Int64) throws(Errno) {
     try writeLoop(bytes) { base, done, count in pwrite(rawValue, base + done, count, off_t(offset) + off_t(done)) }

@@ -52,20 +52,13 @@ public struct ImageFile: ImageSource {
       throw QcowError(
         "\(what) (\(count) bytes at offset \(offset)) runs past the end of the file (\(size) bytes)")
     }
-    var bytes = [UInt8](repeating: 0, count: count)
-    var done = 0
-    while done < count {
-      let got: Int
-      do {
-        got = try bytes.withUnsafeMutableBytes { buffer in
-          try descriptor.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]), at: start + Int64(done))
-        }
-      } catch {
-        throw QcowError("cannot read: \(error)")
-      }
-      guard got > 0 else { throw QcowError("the file shrank while it was being read") }
-      done += got
+    let bytes: [UInt8]
+    do {
+      bytes = try descriptor.read(upTo: count, at: start)
+    } catch {
+      throw QcowError("cannot read: \(error)")
     }
+    guard bytes.count == count else { throw QcowError("the file shrank while it was being read") }
     return bytes
   }
 

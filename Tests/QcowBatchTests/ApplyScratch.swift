@@ -101,6 +101,19 @@ struct ApplyScratch {
     return all.filter { $0.contains(".qcow-batch-") }.sorted()
   }
 
+  /// The bytes of every file under the root (but the logs), by path relative to it.
+  func files() -> [String: Data] {
+    let names = (try? FileManager.default.subpathsOfDirectory(atPath: root.path)) ?? []
+    var contents: [String: Data] = [:]
+    for name in names where !name.hasPrefix("logs") {
+      var isDirectory: ObjCBool = false
+      if FileManager.default.fileExists(atPath: path(name), isDirectory: &isDirectory), !isDirectory.boolValue {
+        contents[name] = FileManager.default.contents(atPath: path(name))
+      }
+    }
+    return contents
+  }
+
   /// The 64-bit big-endian header word at `offset` of image `name`.
   func word(_ name: String, at offset: Int) -> UInt64 {
     guard let bytes = FileManager.default.contents(atPath: path(name)), bytes.count >= offset + 8 else { return 0 }

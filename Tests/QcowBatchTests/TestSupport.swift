@@ -102,6 +102,14 @@ enum TestSupport {
     return url
   }
 
+  /// `path` with every symlink resolved, or nil when it does not exist.
+  static func canonical(_ path: String) -> String? {
+    realpath(path, nil).map { pointer in
+      defer { free(pointer) }
+      return String(cString: pointer)
+    }
+  }
+
   /// The sha256 of the file at `url`, in hex, computed by `sha256sum`.
   static func sha256(_ url: URL) throws -> String {
     let result = try tool("sha256sum", [url.path])

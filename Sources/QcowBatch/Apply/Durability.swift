@@ -9,7 +9,21 @@ enum Durability {
 
   /// Syncs the directory at `path`, so entries created, renamed or removed in it are durable.
   static func syncDirectory(_ path: String) throws(Errno) {
-    let descriptor = try FileDescriptor.open(path, O_RDONLY | O_DIRECTORY)
+    try sync(path, O_RDONLY | O_DIRECTORY)
+  }
+
+  /// Makes the data of the files at `paths` durable: an fsync each, or one syncfs per
+  /// filesystem for a batch as large as staging syncs that way.
+  static func syncFiles(_ paths: [String]) throws(Errno) {
+    guard strategy(forFiles: paths.count) == .file else {
+      return try syncFilesystems(of: paths.map(ManifestPaths.directory(of:)))
+    }
+    for path in paths { try sync(path, O_RDONLY) }
+  }
+
+  /// Opens `path` with `flags` and fsyncs it.
+  private static func sync(_ path: String, _ flags: Int32) throws(Errno) {
+    let descriptor = try FileDescriptor.open(path, flags)
     defer { descriptor.close() }
     try descriptor.sync()
   }

@@ -6,12 +6,16 @@ import QcowCore
 /// lines; three kinds of lines end with the SHA-256 of every byte before them, so a torn or
 /// damaged journal is recognised:
 ///
-///     qcow-batch-journal  1  ID
+///     qcow-batch-journal  2  ID
 ///     image  TARGET  STAGED  BACKUP|-
 ///     begin  CHECKSUM                      (durable before the first staged file exists)
-///     version  INDEX  OLD|-  NEW
+///     version  INDEX  OLD|-  NEW           (fingerprints: SIZE:HASH)
 ///     commit  CHECKSUM                     (the commit point: durable before the first rename)
 ///     abort  CHECKSUM                      (a failure after the commit point: roll back)
+///
+/// Paths inside the journal's directory are recorded relative to it, others absolute, so a
+/// directory tree moved or copied whole, journal included, is recovered where it now is.
+/// Format 1 (absolute paths, fingerprints `DEVICE:INODE:SIZE:HASH`) is read too.
 ///
 /// It lives beside the manifest as `.NAME.qcow-batch-journal` and is removed when the
 /// transaction ends, either way.
@@ -43,7 +47,10 @@ struct Journal: Sendable {
   }
 
   static let magic = "qcow-batch-journal"
-  static let formatVersion = "1"
+  /// The format this version writes.
+  static let formatVersion = "2"
+  /// The formats this version reads.
+  static let readableFormats: Set<String> = ["1", "2"]
 
   /// The journal file.
   let path: String
@@ -76,11 +83,15 @@ struct Journal: Sendable {
   /// Creates the journal exclusively with its begin record and makes it durable.
   static func begin(at path: String, entries: [Entry]) throws -> Journal {
     var journal = Journal(path: path, id: StagedImage.randomSuffix(), entries: entries, state: .begun, text: "")
-    var text = fields([magic, formatVersion, journal.id])
+    let directory = ManifestPaths.canonical(ManifestPaths.directory(of: path))
+    let recorded = { (file: String) in Journal.recorded(file, inside: directory) }
+    var text = JournalLine.fields([magic, formatVersion, journal.id])
     for entry in entries {
-      text += fields(["image", entry.target, entry.staged, entry.backup ?? "-"])
+      text += JournalLine.fields([
+        "image", recorded(entry.target), recorded(entry.staged), entry.backup.map(recorded) ?? "-",
+      ])
     }
-    text += fields(["begin", SHA256.hex(Array(text.utf8))])
+    text += JournalLine.fields(["begin", SHA256.hex(Array(text.utf8))])
     do {
       try Durability.writeSynced(Array(text.utf8), to: path, at: 0, flags: O_WRONLY | O_CREAT | O_EXCL)
       try Durability.syncDirectory(ManifestPaths.directory(of: path))
@@ -97,7 +108,9 @@ struct Journal: Sendable {
   mutating func commit() throws {
     var added = ""
     for (index, entry) in entries.enumerated() {
-      added += Journal.fields(["version", String(index), entry.old?.description ?? "-", entry.new?.description ?? "-"])
+      added += JournalLine.fields([
+        "version", String(index), entry.old?.description ?? "-", entry.new?.description ?? "-",
+      ])
     }
     try append(added, record: "commit")
     state = .committed
@@ -112,7 +125,7 @@ struct Journal: Sendable {
   /// Appends `lines` and a checksummed `record` line, then syncs the journal and its directory.
   private mutating func append(_ lines: String, record: String) throws {
     var addition = lines
-    addition += Journal.fields([record, SHA256.hex(Array((text + addition).utf8))])
+    addition += JournalLine.fields([record, SHA256.hex(Array((text + addition).utf8))])
     do {
       try Durability.writeSynced(Array(addition.utf8), to: path, at: Int64(text.utf8.count), flags: O_WRONLY)
       try Durability.syncDirectory(ManifestPaths.directory(of: path))
@@ -120,6 +133,19 @@ struct Journal: Sendable {
       throw QcowError("cannot write the \(record) record to the journal '\(path)': \(error)")
     }
     text += addition
+  }
+
+  /// `file` as the journal records it: relative to the journal's canonical `directory` when
+  /// inside it, else as it is.
+  private static func recorded(_ file: String, inside directory: String?) -> String {
+    guard let directory else { return file }
+    let prefix = directory == "/" ? "/" : directory + "/"
+    return file.hasPrefix(prefix) && file.count > prefix.count ? String(file.dropFirst(prefix.count)) : file
+  }
+
+  /// A recorded path resolved as it was recorded: relative to the journal's directory unless absolute.
+  private func resolved(_ recorded: String) -> String {
+    ManifestPaths.resolve(recorded, in: ManifestPaths.directory(of: path))
   }
 
   /// Removes the journal and syncs its directory.
@@ -130,7 +156,8 @@ struct Journal: Sendable {
 
   // MARK: Reading
 
-  /// Reads the journal at `path`; nil when there is none.
+  /// Reads the journal at `path`; nil when there is none. A journal in a format this version
+  /// does not read is refused, naming the way out.
   static func read(_ path: String) throws -> Journal? {
     let bytes: [UInt8]
     do {
@@ -141,25 +168,32 @@ struct Journal: Sendable {
     }
     let text = String(decoding: bytes, as: UTF8.self)
     var journal = Journal(path: path, id: "", entries: [], state: .torn, text: text)
-    journal.parse()
+    try journal.parse()
     return journal
   }
 
   /// Fills the journal from `text`, stopping at the first line that does not check out.
-  private mutating func parse() {
+  private mutating func parse() throws {
     var consumed = ""
     var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-    if lines.last == "" { lines.removeLast() }
+    let complete = lines.last == ""
+    if complete { lines.removeLast() }
     var id = ""
     var entries: [Entry] = []
-    for line in lines {
-      let parts = line.split(separator: "\t", omittingEmptySubsequences: false).map { Journal.unescape(String($0)) }
+    for (number, line) in lines.enumerated() {
+      let parts = JournalLine.split(line)
       let checksumOK = parts.count == 2 && parts[1] == SHA256.hex(Array(consumed.utf8))
       switch parts.first {
-      case Journal.magic? where consumed.isEmpty && parts.count == 3 && parts[1] == Journal.formatVersion:
+      case Journal.magic? where consumed.isEmpty && parts.count == 3 && Journal.readableFormats.contains(parts[1]):
         id = parts[2]
+      case Journal.magic? where consumed.isEmpty && parts.count == 3 && (complete || number + 1 < lines.count):
+        throw QcowError(
+          "the journal '\(path)' is in format \(parts[1]), which this qcow-batch (format \(Journal.formatVersion)) "
+            + "cannot read: run 'qcow-batch recover' of the version that wrote it, which finishes and removes it")
       case "image"? where state == .torn && parts.count == 4 && !id.isEmpty:
-        entries.append(Entry(target: parts[1], staged: parts[2], backup: parts[3] == "-" ? nil : parts[3]))
+        entries.append(
+          Entry(
+            target: resolved(parts[1]), staged: resolved(parts[2]), backup: parts[3] == "-" ? nil : resolved(parts[3])))
       case "begin"? where state == .torn && checksumOK:
         state = .begun
       case "version"? where state == .begun && parts.count == 4:
@@ -182,41 +216,5 @@ struct Journal: Sendable {
 
   private mutating func finish(_ id: String, _ entries: [Entry]) {
     self = Journal(path: path, id: id, entries: state == .torn ? [] : entries, state: state, text: text)
-  }
-
-  // MARK: Encoding
-
-  /// One line of tab-separated, escaped fields.
-  private static func fields(_ values: [String]) -> String {
-    values.map(escape).joined(separator: "\t") + "\n"
-  }
-
-  /// `value` with `%`, control characters, spaces and non-ASCII bytes as `%XX`.
-  static func escape(_ value: String) -> String {
-    var out = ""
-    for byte in value.utf8 {
-      if byte > 0x20 && byte < 0x7f && byte != 0x25 {
-        out.unicodeScalars.append(Unicode.Scalar(byte))
-      } else {
-        out += "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16)
-      }
-    }
-    return out
-  }
-
-  /// The inverse of `escape`.
-  static func unescape(_ value: String) -> String {
-    var bytes: [UInt8] = []
-    var iterator = Array(value.utf8).makeIterator()
-    while let byte = iterator.next() {
-      if byte == 0x25, let high = iterator.next(), let low = iterator.next(),
-        let decoded = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
-      {
-        bytes.append(decoded)
-      } else {
-        bytes.append(byte)
-      }
-    }
-    return String(decoding: bytes, as: UTF8.self)
   }
 }

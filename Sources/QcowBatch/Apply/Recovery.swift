@@ -2,8 +2,12 @@ import Glibc
 import QcowCore
 
 /// Brings an interrupted transaction to one end: before the commit point (or after an abort)
-/// back to the old versions, after it forward to the new ones. Every step can be repeated, so
-/// recovery itself may be interrupted and run again. The caller holds the directory locks.
+/// back to the old versions, after it forward to the new ones. Each file is recognised by its
+/// content (`EntryInspection`), and every entry is checked before anything changes: when a
+/// target cannot be brought to the version the decision needs, recovery stops with every file
+/// kept and says which file holds what. A backup is removed only once the target it protects
+/// holds the chosen version and is synced. Every step can be repeated, so recovery itself may be
+/// interrupted and run again. The caller holds the directory locks.
 enum Recovery {
   /// What recovering a journal did.
   enum Outcome: Equatable, Sendable {
@@ -32,45 +36,74 @@ enum Recovery {
 
   /// Puts every target back to its old version and removes staged files, backups and journal.
   static func rollBack(_ journal: Journal) throws {
+    var restores: [(backup: String, target: String)] = []
+    var removals: [String] = []
+    var copies: [String] = []
+    var problems: [EntryInspection] = []
     for entry in journal.entries {
-      let current = VersionFingerprint(path: entry.target)
-      if let new = entry.new, current == new {
-        // This target was already replaced: bring the original back, or remove a new file.
-        if let backup = entry.backup, Durability.exists(backup) {
-          try step("restore '\(entry.target)' from its backup") { () throws(Errno) in
-            try Durability.rename(backup, over: entry.target)
-          }
-        } else if entry.old == nil {
-          try step("remove the new '\(entry.target)'") { () throws(Errno) in try Durability.removeFile(entry.target) }
-        } else {
-          throw QcowError("cannot roll back '\(entry.target)': its backup '\(entry.backup ?? "-")' is gone")
-        }
+      let files = EntryInspection(entry)
+      if entry.backup == nil {
+        // No old version: a new target is removed; anything else there is not this apply's.
+        if files.targetHoldsNew { removals.append(entry.target) }
+      } else if files.backup == .missing {
+        // Never linked, or already put back: only a target that is new cannot be undone.
+        if files.targetHoldsNew && !files.targetMatchesOld { problems.append(files) }
+      } else if try files.targetHoldsOld() {
+        // A copy of its backup (not the same file) must be durable before the backup goes.
+        if !files.targetIsBackup { copies.append(entry.target) }
+      } else if let backup = entry.backup, files.targetHoldsNew && files.backupHoldsOld {
+        restores.append((backup, entry.target))
+      } else {
+        problems.append(files)
       }
     }
+    try refuse(problems, "roll back", needing: "its old version")
+    for (backup, target) in restores {
+      try step("restore '\(target)' from its backup") { () throws(Errno) in
+        try Durability.rename(backup, over: target)
+      }
+    }
+    for target in removals {
+      try step("remove the new '\(target)'") { () throws(Errno) in try Durability.removeFile(target) }
+    }
     try syncTargetDirectories(journal)
+    try step("sync the targets") { () throws(Errno) in try Durability.syncFiles(copies) }
     try removeLeftovers(journal)
   }
 
-  /// Renames every remaining staged file over its target, checking that each target holds its
-  /// old or its new version, then removes backups and journal.
+  /// Renames every remaining staged file over its target, once each target is checked to hold
+  /// its old version (with the staged copy holding the new one) or its new version; then syncs
+  /// the targets and removes backups and journal.
   static func rollForward(_ journal: Journal) throws {
+    var renames: [(staged: String, target: String)] = []
+    var problems: [EntryInspection] = []
     for entry in journal.entries {
-      let current = VersionFingerprint(path: entry.target)
-      guard let new = entry.new else { throw QcowError("the journal '\(journal.path)' has no new version") }
-      if current == new { continue }
-      guard current == entry.old else {
-        throw QcowError("cannot roll forward: '\(entry.target)' is neither its old nor its new version")
+      guard entry.new != nil else { throw QcowError("the journal '\(journal.path)' has no new version") }
+      let files = EntryInspection(entry)
+      if files.stagedHoldsNew, try files.targetHoldsOld() {
+        renames.append((entry.staged, entry.target))
+      } else if !files.targetHoldsNew {
+        problems.append(files)
       }
-      guard VersionFingerprint(path: entry.staged) == new else {
-        throw QcowError(
-          "cannot roll forward: the staged copy '\(entry.staged)' of '\(entry.target)' is missing or changed")
-      }
-      try step("rename '\(entry.staged)' over '\(entry.target)'") { () throws(Errno) in
-        try Durability.rename(entry.staged, over: entry.target)
+    }
+    try refuse(problems, "roll forward", needing: "its old or its new version")
+    for (staged, target) in renames {
+      try step("rename '\(staged)' over '\(target)'") { () throws(Errno) in
+        try Durability.rename(staged, over: target)
       }
     }
     try syncTargetDirectories(journal)
+    try step("sync the targets") { () throws(Errno) in try Durability.syncFiles(journal.entries.map(\.target)) }
     try removeLeftovers(journal)
+  }
+
+  /// Fails, before anything was changed, when some entries cannot be finished: says which file
+  /// of each holds what.
+  private static func refuse(_ problems: [EntryInspection], _ decision: String, needing version: String) throws {
+    guard !problems.isEmpty else { return }
+    throw QcowError(
+      "cannot \(decision), so no file was changed: " + problems.map(\.account).joined(separator: "; ")
+        + "; each such target must hold \(version) first")
   }
 
   /// Removes the staged files and backups still there, syncs, and removes the journal last.

@@ -1,14 +1,13 @@
 import Glibc
 import QcowCore
 
-/// What identifies one version of an image file cheaply: its device and inode (a rename keeps
-/// them, a rewrite does not), its size, and a hash of its first 4 KiB, which hold the header.
+/// What one version of an image file is, by its content: its size and a hash of its first
+/// 4 KiB, which hold the header. Device and inode numbers are not part of it: a reboot, a
+/// restored backup or a copied directory gives the same content other numbers.
 struct VersionFingerprint: Equatable, Sendable, CustomStringConvertible {
   /// Bytes of the file's start covered by the hash.
   static let hashedBytes = 4096
 
-  let device: UInt64
-  let inode: UInt64
   let size: Int64
   let headHash: String
 
@@ -17,36 +16,23 @@ struct VersionFingerprint: Equatable, Sendable, CustomStringConvertible {
     guard let descriptor = try? FileDescriptor.open(path, O_RDONLY) else { return nil }
     defer { descriptor.close() }
     guard let status = try? descriptor.status() else { return nil }
-    var head = [UInt8](repeating: 0, count: VersionFingerprint.hashedBytes)
-    var filled = 0
-    while filled < head.count {
-      let count =
-        (try? head.withUnsafeMutableBytes { raw in
-          Result { () throws(Errno) in
-            try descriptor.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[filled...]), at: Int64(filled))
-          }
-        }.get()) ?? 0
-      if count <= 0 { break }
-      filled += count
-    }
-    device = UInt64(status.st_dev)
-    inode = UInt64(status.st_ino)
+    guard let head = try? descriptor.read(upTo: VersionFingerprint.hashedBytes, at: 0) else { return nil }
     size = Int64(status.st_size)
-    headHash = SHA256.hex(Array(head[0..<filled]))
+    headHash = SHA256.hex(head)
   }
 
-  /// Parses the journal form `device:inode:size:hash`.
+  /// Parses the journal form `size:hash`, or format 1's `device:inode:size:hash`, whose device
+  /// and inode are ignored.
   init?(journalText text: String) {
     let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-    guard parts.count == 4, let device = UInt64(parts[0]), let inode = UInt64(parts[1]),
-      let size = Int64(parts[2]), parts[3].count == 64
+    guard parts.count == 2 || parts.count == 4, let size = Int64(parts[parts.count - 2]), size >= 0,
+      let hash = parts.last, hash.count == 64
     else { return nil }
-    self.device = device
-    self.inode = inode
+    if parts.count == 4, UInt64(parts[0]) == nil || UInt64(parts[1]) == nil { return nil }
     self.size = size
-    headHash = String(parts[3])
+    headHash = String(hash)
   }
 
   /// The journal form.
-  var description: String { "\(device):\(inode):\(size):\(headHash)" }
+  var description: String { "\(size):\(headHash)" }
 }
