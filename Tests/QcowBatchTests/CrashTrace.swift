@@ -25,15 +25,17 @@ enum CrashTrace {
     "unlink", "unlinkat", "ftruncate", "truncate", "fallocate",
   ]
 
-  /// Runs `apply MANIFEST` under `strace -f -y` tracing `syscalls`; returns the calls it logged.
-  /// The apply must exit with `status` (succeed, by default) and be one process.
+  /// Runs `apply MANIFEST` under `strace -f -y` tracing `syscalls`, with strace's `options`;
+  /// returns the calls it logged. The apply must exit with `status` (succeed, by default) and be
+  /// one process.
   static func tracedApply(
-    _ manifest: String, logs: URL, syscalls: [String], environment: [String] = [], status: Int32 = 0
+    _ manifest: String, logs: URL, syscalls: [String], environment: [String] = [], status: Int32 = 0,
+    options: [String] = ["-s", "65536"]
   ) throws -> [StraceCall] {
     let log = logs.appendingPathComponent("strace.log").path
     let result = try TestSupport.run(
       URL(fileURLWithPath: strace),
-      ["-f", "-y", "-s", "65536", "-o", log, "-e", "trace=" + syscalls.map { "?" + $0 }.joined(separator: ",")]
+      ["-f", "-y"] + options + ["-o", log, "-e", "trace=" + syscalls.map { "?" + $0 }.joined(separator: ",")]
         + environment.flatMap { ["-E", $0] } + [TestSupport.binary.path, "apply", manifest])
     guard result.status == status, !result.crashed else {
       throw ApplyTestError(description: "the traced apply failed (exit \(result.status)): \(result.err)")
