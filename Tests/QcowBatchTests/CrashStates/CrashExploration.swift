@@ -25,11 +25,20 @@ struct CrashExploration: Sendable, CustomTestStringConvertible {
   var model: CrashModel
   var placement: CrashStateDirectory.Placement = .sameFilesystem
   var skipped: SkippedSync? = nil
-
+  /// How many of the trees recover runs on get a recover traced and cut by power in its turn
+  /// (one tree of each of as many crash points, spread over the run).
+  var interruptedRecoveries = 0
   /// How many crash states the run explores at most.
-  var budget: Int {
-    Int(ProcessInfo.processInfo.environment[CrashExploration.budgetVariable] ?? "") ?? Self.defaultBudget
+  var budget = CrashExploration.configuredBudget
+
+  /// The budget `QCOW_BATCH_CRASH_STATES` sets.
+  static var configuredBudget: Int {
+    Int(ProcessInfo.processInfo.environment[budgetVariable] ?? "") ?? defaultBudget
   }
+
+  /// How many crash states each interrupted recover explores at most.
+  var recoveryBudget: Int { max(50, budget / 10) }
+
   /// The seed of the sampling.
   var seed: UInt64 { UInt64(ProcessInfo.processInfo.environment[CrashExploration.seedVariable] ?? "") ?? 16 }
 
@@ -42,6 +51,7 @@ struct CrashExploration: Sendable, CustomTestStringConvertible {
     var parts = [run == .clean ? "clean apply" : "rename 3 failing", "\(strategy) sync", model.testDescription]
     if placement == .otherFilesystem { parts.append("on another filesystem") }
     if let skipped { parts.append("\(skipped.rawValue) sync left out") }
+    if interruptedRecoveries > 0 { parts.append("recover cut by power on \(interruptedRecoveries) trees") }
     return parts.joined(separator: ", ")
   }
 }

@@ -15,6 +15,8 @@ struct CrashStateDirectory {
 
   /// The root of the crash state's tree: the manifest's directory.
   let root: String
+  /// A directory beside it, for the logs of traced runs there.
+  let logs: URL
   private let base: String
   private let mounted: Bool
 
@@ -22,8 +24,10 @@ struct CrashStateDirectory {
   init(_ placement: Placement) throws {
     base = try TestSupport.makeTemporaryDirectory("qcow-batch-crash-states").path
     root = base + "/tree"
+    logs = URL(fileURLWithPath: base + "/logs")
     mounted = placement == .otherFilesystem
     if mounted { try Tmpfs.mount(base, size: "64m") }
+    try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: false)
   }
 
   /// The device number of the filesystem holding the crash states.

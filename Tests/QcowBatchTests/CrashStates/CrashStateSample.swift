@@ -1,7 +1,8 @@
 /// The crash states one run explores: every state of its points when there are no more than its
 /// budget, else a sample of distinct states. Each point gets its share of the budget, points
 /// with fewer states than their share give the rest to the others, and each sampled point starts
-/// with its two extremes (nothing that is not durable persisted, and everything made persisted).
+/// with its two extremes (nothing that is not durable persisted, and everything made persisted),
+/// as far as its share goes.
 struct CrashStateSample {
   /// The distinct states, in the order they were chosen.
   private(set) var states: [CrashState] = []

@@ -99,6 +99,15 @@ struct FileSystemModel {
     return files
   }
 
+  /// Fails unless the files of `tree` are those the model ends with: a check that it followed
+  /// every call.
+  func expectFinal(_ tree: FileTree) throws {
+    guard finalFiles != tree.files else { return }
+    let modelled = FileTree(files: finalFiles, directories: tree.directories)
+    throw ApplyTestError(
+      description: "the model of the trace does not end as the traced run did: \(modelled.differences(from: tree))")
+  }
+
   /// A failure to model the trace.
   func unmodelled(_ what: String, _ call: FileSystemCall) -> ApplyTestError {
     ApplyTestError(description: "the crash-state model cannot follow \(what): \(call.text.prefix(300))")
