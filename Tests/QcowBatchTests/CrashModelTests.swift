@@ -94,7 +94,7 @@ struct CrashModelTests {
     #expect(!afterWrite.contains { disk in disk.names["f"] != nil && disk.fileUnits.values.contains([2]) })
   }
 
-  @Test("a sample within its budget takes every state, over it the budget in distinct states, all possible")
+  @Test("a sample within its budget takes every distinct state, over it the budget in distinct states, all possible")
   func sample() throws {
     let replace = try Replace()
     defer { replace.remove() }
@@ -103,6 +103,8 @@ struct CrashModelTests {
     let all = CrashStateSample(spaces, budget: 100, seed: 1)
     #expect(all.exhaustive && all.total == 18)
     #expect(Set(all.states.map(\.persisted)) == possible && all.states.count == possible.count)
+    let exact = CrashStateSample(spaces, budget: possible.count, seed: 1)
+    #expect(exact.exhaustive && exact.states.count == possible.count)
     let some = CrashStateSample(spaces, budget: 9, seed: 1)
     #expect(!some.exhaustive && some.states.count == 9)
     #expect(Set(some.states.map(\.persisted)).isSubset(of: possible))

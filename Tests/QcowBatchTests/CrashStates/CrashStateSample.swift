@@ -1,30 +1,35 @@
-/// The crash states one run explores: every state of its points when there are no more than its
-/// budget, else a sample of distinct states. Each point gets its share of the budget, points
-/// with fewer states than their share give the rest to the others, and each sampled point starts
-/// with its two extremes (nothing that is not durable persisted, and everything made persisted),
-/// as far as its share goes.
+/// The crash states one run explores: every distinct state of its points when there are no more
+/// than its budget, else a sample of distinct states. Each point gets its share of the budget,
+/// points with fewer states than their share give the rest to the others, and each sampled point
+/// starts with its two extremes (nothing that is not durable persisted, and everything made
+/// persisted), as far as its share goes.
 struct CrashStateSample {
+  /// Up to how many states (counted at each point) are listed to find the distinct ones.
+  static let enumerationLimit: UInt64 = 200_000
+
   /// The distinct states, in the order they were chosen.
   private(set) var states: [CrashState] = []
   /// How many states the points have in all (a state possible at several points counts at each),
   /// saturating at `UInt64.max`.
   let total: UInt64
-  /// Whether every state was taken.
-  let exhaustive: Bool
+  /// Whether every distinct state was taken.
+  private(set) var exhaustive = false
   private var seen: Set<UnitSet> = []
 
   /// Chooses at most `budget` states from `spaces`, drawing with `seed`.
   init(_ spaces: [CrashPointSpace], budget: Int, seed: UInt64) {
     let counts = spaces.map(\.count)
     total = counts.reduce(UInt64(0)) { $0.addingReportingOverflow($1).overflow ? UInt64.max : $0 + $1 }
-    exhaustive = total <= UInt64(max(budget, 0))
-    var generator = SeededGenerator(seed: seed)
-    guard !exhaustive else {
+    if total <= CrashStateSample.enumerationLimit {
       for space in spaces {
         for index in 0..<space.count { add(space.state(index), at: space.point) }
       }
-      return
+      exhaustive = states.count <= budget
+      if exhaustive { return }
+      states = []
+      seen = []
     }
+    var generator = SeededGenerator(seed: seed)
     // Water-filling: the smallest spaces first, each taking at most an even share of what is left.
     var left = budget
     var shares = [Int](repeating: 0, count: spaces.count)
