@@ -148,21 +148,22 @@ extension FileSystemModel {
 
   // MARK: Effects
 
-  /// Writes `bytes` at `offset` of `file`: a data unit for each page touched, then a size unit
+  /// Writes `bytes` at `offset` of `file`: a data unit for each sector touched, then a size unit
   /// when the write ends past the file's size.
   private mutating func write(_ file: Int, _ bytes: [UInt8], at offset: Int64, _ call: FileSystemCall) throws {
     guard let start = Int(exactly: offset), case (let end, false) = start.addingReportingOverflow(bytes.count),
-      end <= Int.max - SparseContent.pageSize, var content = contents[file]
+      end <= Int.max - FileSystemModel.sectorSize, var content = contents[file]
     else { throw unmodelled("a write this far out", call) }
     var position = start
     while position < end {
-      let pageEnd = (position / SparseContent.pageSize + 1) * SparseContent.pageSize
-      let piece = bytes[(position - start)..<(min(end, pageEnd) - start)]
-      let page = FilePage(file: file, page: position / SparseContent.pageSize)
+      let sector = position / FileSystemModel.sectorSize
+      let sectorEnd = (sector + 1) * FileSystemModel.sectorSize
+      let piece = bytes[(position - start)..<(min(end, sectorEnd) - start)]
+      let torn = FileSector(file: file, sector: sector)
       let zeros = piece.allSatisfy { $0 == 0 }
       var unit = PersistenceUnit(effect: .data(file: file, offset: position, bytes: Array(piece)), call: calls.count)
-      unit.writesNothing = zeros && !touched.contains(page)
-      if !zeros { touched.insert(page) }
+      unit.writesNothing = zeros && !touched.contains(torn)
+      if !zeros { touched.insert(torn) }
       units.append(unit)
       content.write(piece, at: position)
       position += piece.count

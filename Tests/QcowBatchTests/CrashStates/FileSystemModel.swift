@@ -12,10 +12,13 @@ struct FileSystemModel {
     case directory(String)
   }
 
-  /// One page of one file.
-  struct FilePage: Hashable {
+  /// The unit a crash may tear a write into: a sector, the most a disk writes whole.
+  static let sectorSize = 512
+
+  /// One sector of one file.
+  struct FileSector: Hashable {
     let file: Int
-    let page: Int
+    let sector: Int
   }
 
   /// The tree's root: a canonical absolute path.
@@ -41,8 +44,9 @@ struct FileSystemModel {
   var descriptors: [String: Opened] = [:]
   /// The traced process's working directory, from the `AT_FDCWD</path>` strace shows.
   var workingDirectory: String?
-  /// The pages that held a byte other than zero at some time: before the apply, or by a write.
-  var touched: Set<FilePage> = []
+  /// The sectors that may have held a byte other than zero at some time: before the apply (each
+  /// sector of a page holding one), or by a write.
+  var touched: Set<FileSector> = []
 
   /// The tree under `root` as it is now, leaving out the top-level names in `excluded`.
   init(root: String, excluding excluded: Set<String>) throws {
@@ -73,7 +77,10 @@ struct FileSystemModel {
         names[path] = .file(file)
         let content = SparseContent(bytes: Array(data))
         contents[file] = content
-        touched.formUnion(content.pages.keys.map { FilePage(file: file, page: $0) })
+        let perPage = SparseContent.pageSize / FileSystemModel.sectorSize
+        for page in content.pages.keys {
+          touched.formUnion((page * perPage..<(page + 1) * perPage).map { FileSector(file: file, sector: $0) })
+        }
         labels[file] = path
       default:
         throw ApplyTestError(description: "\(path) in the tree is neither a file nor a directory")

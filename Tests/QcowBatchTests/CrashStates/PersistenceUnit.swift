@@ -1,5 +1,5 @@
 /// One effect of a traced call that a crash may leave on the disk or lose: the bytes a write put
-/// in one page, a file's new size, or a change of names. A crash state is the tree as it was
+/// in one 512-byte sector, a file's new size, or a change of names. A crash state is the tree as it was
 /// before the apply with some set of units applied, in the order they were made.
 struct PersistenceUnit {
   /// A name set to a node, or removed.
@@ -12,7 +12,7 @@ struct PersistenceUnit {
 
   /// What the unit changes.
   enum Effect {
-    /// Bytes written at an offset of a file, within one page.
+    /// Bytes written at an offset of a file, within one sector.
     case data(file: Int, offset: Int, bytes: [UInt8])
     /// A file's size set: by ftruncate, an open with O_TRUNC, or a write past the end.
     case size(file: Int, Int)

@@ -1,7 +1,7 @@
 /// A file's bytes as 4 KiB pages, pages of zeros left out, and its size: what a crash state
 /// holds for one file, compared and written cheaply.
 struct SparseContent: Equatable {
-  /// The page size, which is also the unit a crash may tear a write into.
+  /// The page size.
   static let pageSize = 4096
 
   /// The file's size; bytes past it are not part of the file.
