@@ -33,14 +33,18 @@ struct CrashExploration: Sendable, CustomTestStringConvertible {
 
   /// The budget `QCOW_BATCH_CRASH_STATES` sets.
   static var configuredBudget: Int {
-    Int(ProcessInfo.processInfo.environment[budgetVariable] ?? "") ?? defaultBudget
+    min(max(Int(ProcessInfo.processInfo.environment[budgetVariable] ?? "") ?? defaultBudget, 0), 10_000_000)
   }
 
   /// How many crash states each interrupted recover explores at most.
   var recoveryBudget: Int { max(50, budget / 10) }
 
-  /// The seed of the sampling.
-  var seed: UInt64 { UInt64(ProcessInfo.processInfo.environment[CrashExploration.seedVariable] ?? "") ?? 16 }
+  /// The seed of the sampling; one more on another filesystem, so that a sampled run there
+  /// draws other states than its twin.
+  var seed: UInt64 {
+    let configured = UInt64(ProcessInfo.processInfo.environment[CrashExploration.seedVariable] ?? "") ?? 16
+    return placement == .otherFilesystem ? configured &+ 1 : configured
+  }
 
   /// The environment the traced apply runs with.
   var environment: [String] {

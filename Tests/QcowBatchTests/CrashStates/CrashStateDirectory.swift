@@ -72,6 +72,7 @@ struct CrashStateDirectory {
     guard ftruncate(descriptor, off_t(content.size)) == 0 else { throw failure("ftruncate", path) }
   }
 
+  /// The error of a failed `call` on `path`, with errno's message.
   private func failure(_ call: String, _ path: String) -> ApplyTestError {
     ApplyTestError(description: "cannot lay out the crash state: \(call) \(path): \(String(cString: strerror(errno)))")
   }

@@ -59,6 +59,8 @@ struct CrashStateExplorer {
   /// The crash points whose first tree had its recovery explored.
   private var nestedPoints: Set<Int> = []
 
+  /// An explorer of the states `model`'s trace may leave, laid out in `place` (those of an
+  /// interrupted recover in `nestedPlace`), ending in `trees` by `rule`.
   init(
     _ exploration: CrashExploration, model: FileSystemModel, place: CrashStateDirectory,
     nestedPlace: CrashStateDirectory?, trees: (old: FileTree, new: FileTree),

@@ -61,6 +61,7 @@ struct CrashStateSample {
     }
   }
 
+  /// Takes `persisted`, first seen at `point`, unless it was taken already.
   private mutating func add(_ persisted: UnitSet, at point: Int) {
     if seen.insert(persisted).inserted { states.append(CrashState(point: point, persisted: persisted)) }
   }

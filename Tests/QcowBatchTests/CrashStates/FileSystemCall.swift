@@ -9,6 +9,7 @@ struct FileSystemCall {
   /// The log line, without the pid, for messages.
   let text: String
 
+  /// Decodes `call`, logged with `-y -xx`.
   init(_ call: StraceCall) {
     name = call.name
     arguments = StraceArgument.list(call.argumentText)
@@ -80,10 +81,12 @@ struct FileSystemCall {
     return name + "(" + shown.joined(separator: ", ") + ") = " + (result.map(String.init) ?? "-1")
   }
 
+  /// The argument at `index`, if there is one.
   private func argument(_ index: Int) -> StraceArgument? {
     arguments.indices.contains(index) ? arguments[index] : nil
   }
 
+  /// The error for an argument at `index` that is not `what` it should be.
   private func malformed(_ what: String, _ index: Int) -> ApplyTestError {
     ApplyTestError(description: "argument \(index + 1) of '\(text.prefix(200))' is not \(what)")
   }

@@ -68,6 +68,8 @@ extension FileSystemModel {
 
   // MARK: Calls
 
+  /// An open: the descriptor refers to a directory or a file of the tree from now on; a file
+  /// the tree lacks is created (a name unit), one opened with O_TRUNC emptied (a size unit).
   private mutating func open(_ call: FileSystemCall, _ result: Int64) throws {
     let number = String(result)
     descriptors[number] = nil
@@ -93,11 +95,13 @@ extension FileSystemModel {
     try change([PersistenceUnit.NameChange(path: path, node: .file(file))], call)
   }
 
+  /// The flags of an open or openat.
   private func openFlags(_ call: FileSystemCall) throws -> [String] {
     if call.name == "openat2" { throw unmodelled("openat2", call) }
     return try call.word(call.name == "open" ? 1 : 2).split(separator: "|").map(String.init)
   }
 
+  /// A copy_file_range: the bytes the source holds in the page cache, written to the target.
   private mutating func copy(_ call: FileSystemCall, _ count: Int64) throws {
     guard let target = try file(call, 2) else { return }
     guard let source = try file(call, 0), let content = contents[source] else {
@@ -112,6 +116,7 @@ extension FileSystemModel {
     try write(target, bytes, at: targetOffset, call)
   }
 
+  /// A rename of a file: one unit naming the file by the target and removing the source.
   private mutating func rename(_ call: FileSystemCall, from source: String?, to target: String?) throws {
     guard let source, let target else { throw unmodelled("a rename out of or into the tree", call) }
     guard let node = names[source] else { throw unmodelled("a rename of a name it lacks", call) }
@@ -122,6 +127,7 @@ extension FileSystemModel {
       [PersistenceUnit.NameChange(path: target, node: node), PersistenceUnit.NameChange(path: source, node: nil)], call)
   }
 
+  /// A hard link: a unit naming the file by a second name.
   private mutating func link(_ call: FileSystemCall, from source: String?, to target: String?) throws {
     guard let source, let target, case .file? = names[source], names[target] == nil else {
       throw unmodelled("a link it cannot place", call)
@@ -129,6 +135,7 @@ extension FileSystemModel {
     try change([PersistenceUnit.NameChange(path: target, node: names[source])], call)
   }
 
+  /// An unlink or rmdir: a unit removing the name.
   private mutating func remove(_ call: FileSystemCall, _ path: String?, directory: Bool) throws {
     guard let path else { return }
     guard let node = names[path], (node == .directory) == directory else {
@@ -140,6 +147,7 @@ extension FileSystemModel {
     try change([PersistenceUnit.NameChange(path: path, node: nil)], call)
   }
 
+  /// A mkdir: a unit naming a new directory.
   private mutating func makeDirectory(_ call: FileSystemCall, _ path: String?) throws {
     guard let path else { return }
     guard names[path] == nil else { throw unmodelled("a mkdir of a name it holds", call) }
@@ -174,7 +182,9 @@ extension FileSystemModel {
 
   /// Sets the size of `file`.
   private mutating func resize(_ file: Int, _ size: Int64, _ call: FileSystemCall) throws {
-    guard let newSize = Int(exactly: size) else { throw unmodelled("a size this large", call) }
+    guard let newSize = Int(exactly: size), newSize <= Int.max - SparseContent.pageSize else {
+      throw unmodelled("a size this large", call)
+    }
     units.append(PersistenceUnit(effect: .size(file: file, newSize), call: calls.count))
     contents[file]?.resize(newSize)
   }

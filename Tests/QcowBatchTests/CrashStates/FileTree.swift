@@ -8,6 +8,7 @@ struct FileTree: Equatable {
   /// Each directory, by path relative to the root.
   var directories: Set<String>
 
+  /// A tree of `files` and `directories`.
   init(files: [String: Data], directories: Set<String>) {
     self.files = files
     self.directories = directories

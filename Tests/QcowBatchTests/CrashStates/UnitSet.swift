@@ -7,10 +7,12 @@ struct UnitSet: Hashable {
     words = [UInt64](repeating: 0, count: (count + 63) / 64)
   }
 
+  /// Adds `unit`.
   mutating func insert(_ unit: Int) {
     words[unit / 64] |= 1 << UInt64(unit % 64)
   }
 
+  /// Whether `unit` is in the set.
   func contains(_ unit: Int) -> Bool {
     words[unit / 64] & (1 << UInt64(unit % 64)) != 0
   }
