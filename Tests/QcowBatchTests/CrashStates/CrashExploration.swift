@@ -25,8 +25,8 @@ struct CrashExploration: Sendable, CustomTestStringConvertible {
   var model: CrashModel
   var placement: CrashStateDirectory.Placement = .sameFilesystem
   var skipped: SkippedSync? = nil
-  /// How many of the trees recover runs on get a recover traced and cut by power in its turn
-  /// (one tree of each of as many crash points, spread over the run).
+  /// On how many of the trees recover runs on, at most, a recover is traced and cut by power in
+  /// its turn (trees spread over the run).
   var interruptedRecoveries = 0
   /// How many crash states the run explores at most.
   var budget = CrashExploration.configuredBudget
@@ -55,7 +55,7 @@ struct CrashExploration: Sendable, CustomTestStringConvertible {
     var parts = [run == .clean ? "clean apply" : "rename 3 failing", "\(strategy) sync", model.testDescription]
     if placement == .otherFilesystem { parts.append("on another filesystem") }
     if let skipped { parts.append("\(skipped.rawValue) sync left out") }
-    if interruptedRecoveries > 0 { parts.append("recover cut by power on \(interruptedRecoveries) trees") }
+    if interruptedRecoveries > 0 { parts.append("recover cut by power too") }
     return parts.joined(separator: ", ")
   }
 }

@@ -56,8 +56,6 @@ struct CrashStateExplorer {
   private let rule: Rule
   private var contents: [FileState: Version] = [:]
   private var outcomes: [CrashDisk: Outcome] = [:]
-  /// The crash points whose first tree had its recovery explored.
-  private var nestedPoints: Set<Int> = []
 
   /// An explorer of the states `model`'s trace may leave, laid out in `place` (those of an
   /// interrupted recover in `nestedPlace`), ending in `trees` by `rule`.
@@ -84,7 +82,8 @@ struct CrashStateExplorer {
       points: spaces.count, units: model.effectiveUnits.count,
       zeroWrites: model.units.count - model.effectiveUnits.count, space: sample.total, exhaustive: sample.exhaustive,
       states: sample.states.count)
-    let stride = max(1, spaces.count / max(1, exploration.interruptedRecoveries))
+    // About every other state leaves a tree of its own: spread the interrupted recovers over them.
+    let stride = max(1, sample.states.count / max(1, 2 * exploration.interruptedRecoveries))
     for state in sample.states {
       let disk = model.disk(state.persisted)
       let outcome: Outcome
@@ -92,8 +91,7 @@ struct CrashStateExplorer {
         outcome = known
       } else {
         let nest =
-          nestedPlace != nil && state.point % stride == 0 && nestedPoints.count < exploration.interruptedRecoveries
-          && nestedPoints.insert(state.point).inserted
+          nestedPlace != nil && report.trees % stride == 0 && report.recoveries < exploration.interruptedRecoveries
         outcome = try recover(disk, state, nest: nest, &report)
         outcomes[disk] = outcome
       }
