@@ -110,6 +110,25 @@ struct CrashModelTests {
     #expect(Set(some.states.map(\.persisted)).isSubset(of: possible))
   }
 
+  @Test("a reflink clone is modelled as a copy of every byte; a ranged one stops the model")
+  func clone() throws {
+    let replace = try Replace()
+    defer { replace.remove() }
+    var model = replace.model
+    let root = replace.root
+    for line in [
+      "openat(AT_FDCWD<\(root)>, \"\(root)/g\", O_RDONLY|O_CLOEXEC) = 5<\(root)/g>",
+      "openat(AT_FDCWD<\(root)>, \"\(root)/h\", O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC, 0600) = 6<\(root)/h>",
+      "ioctl(6<\(root)/h>, BTRFS_IOC_CLONE or FICLONE, 5) = 0",
+    ] {
+      try model.replay(FileSystemCall(try #require(StraceCall("1 " + line))))
+    }
+    #expect(model.finalFiles == ["g": Data("new".utf8), "h": Data("new".utf8)])
+    let ranged = FileSystemCall(
+      try #require(StraceCall("1 ioctl(6<\(root)/h>, BTRFS_IOC_CLONE_RANGE or FICLONERANGE, {src_fd=5}) = 0")))
+    #expect(throws: ApplyTestError.self) { try model.replay(ranged) }
+  }
+
   @Test("a call the model cannot follow inside the tree stops it")
   func unmodelled() throws {
     let replace = try Replace()

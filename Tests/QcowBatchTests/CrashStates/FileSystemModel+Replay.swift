@@ -1,7 +1,7 @@
 /// Replaying traced calls: each call inside the tree becomes persistence units (what it changed)
 /// or a sync barrier; calls outside the tree are passed over. A call the model cannot follow
-/// inside the tree (a plain `write` at the file position, `writev`, `fallocate`, a reflink, a
-/// directory renamed) stops the replay, so nothing is left out unseen.
+/// inside the tree (a plain `write` at the file position, `writev`, `fallocate`, a ranged
+/// reflink, a directory renamed) stops the replay, so nothing is left out unseen.
 extension FileSystemModel {
   /// Replays one completed call of the traced process.
   mutating func replay(_ call: FileSystemCall) throws {
@@ -15,6 +15,7 @@ extension FileSystemModel {
         try write(file, try call.buffer(1, count: result), at: try call.integer(3), call)
       }
     case "copy_file_range": try copy(call, result)
+    case "ioctl" where call.text.contains("FICLONE") && !call.text.contains("FICLONERANGE"): try clone(call)
     case "ftruncate":
       if let file = try file(call, 0) { try resize(file, try call.integer(1), call) }
     case "truncate":
@@ -114,6 +115,17 @@ extension FileSystemModel {
     let bytes = content.read(start, count: length)
     guard bytes.count == length else { throw unmodelled("a copy past the source's end", call) }
     try write(target, bytes, at: targetOffset, call)
+  }
+
+  /// A reflink clone (FICLONE, as apply makes on XFS or btrfs): the target emptied, then written
+  /// with every byte of the source, as a copy is (a crash may keep any of it).
+  private mutating func clone(_ call: FileSystemCall) throws {
+    guard let target = try file(call, 0) else { return }
+    guard case .file(let source)? = descriptors[try call.word(2)], let content = contents[source] else {
+      throw unmodelled("a clone from outside the tree", call)
+    }
+    try resize(target, 0, call)
+    try write(target, content.bytes, at: 0, call)
   }
 
   /// A rename of a file: one unit naming the file by the target and removing the source.
