@@ -54,7 +54,8 @@ struct CrashExplorationReport {
       ? "all \(states) crash states"
       : "\(states) sampled (seed \(seed)) of "
         + (distinct.map { "\($0) distinct crash states" } ?? "\(counted) crash states")
-    return "crash states, \(title): \(explored) at \(points) points (\(counted) summed over the points) of \(units) units "
+    return
+      "crash states, \(title): \(explored) at \(points) points (\(counted) summed over the points) of \(units) units "
       + "(and \(zeroWrites) writes of zeros over zeros); \(trees) distinct trees "
       + "recovered (\(old) to all old, \(new) to all new); "
       + (recoveries > 0
