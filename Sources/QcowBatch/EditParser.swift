@@ -14,6 +14,10 @@ enum EditParser {
       throw ArgumentError(
         message: "unknown operation '\(operation)'\(Suggestion.text(for: operation, among: EditOperation.names))")
     }
+    guard known.isHeaderEdit else {
+      throw ArgumentError(
+        message: "'\(operation)' has no one-line form: write it as a mapping, e.g. '\(operation): {at: ...}'")
+    }
     guard operands.count == known.operands.count else {
       throw ArgumentError(message: "usage: \(([operation] + known.operands.map(\.usage)).joined(separator: " "))")
     }
@@ -46,6 +50,8 @@ enum EditParser {
       return .addExtension(magic: magic, data: Array(operands[1].utf8))
     case .delHeaderExt:
       return .deleteExtensions(magic: try magic(operands[0]))
+    case .set, .poke, .fill, .truncate:
+      throw ArgumentError(message: "'\(operation)' has no one-line form")
     }
   }
 

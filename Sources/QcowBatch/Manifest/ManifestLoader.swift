@@ -46,7 +46,7 @@ struct ManifestLoader {
     return .failure(ManifestDiagnostic.List(diagnostics: sorted.map(\.element), source: source))
   }
 
-  private mutating func error(_ mark: YAMLMark?, _ message: String, notes: [ManifestDiagnostic.Note] = []) {
+  mutating func error(_ mark: YAMLMark?, _ message: String, notes: [ManifestDiagnostic.Note] = []) {
     diagnostics.append(ManifestDiagnostic(mark: mark, message: message, notes: notes))
   }
 
@@ -94,7 +94,7 @@ struct ManifestLoader {
       error(path.mark, "image '\(path.value)' \(problem)\(hint)")
     }
     let expect = keys["expect"].map { expectations($0) } ?? []
-    var edits: [ManifestImage.Located<HeaderEdit>] = []
+    var edits: [ManifestImage.Located<ManifestEdit>] = []
     if let list = keys["edits"], !collectEdits(list, into: &edits) {
       error(list.mark, "more than \(ManifestLoader.editLimit) edits for one image once shared lists are expanded")
     }
@@ -169,7 +169,8 @@ struct ManifestLoader {
 
   /// Adds the edits of `node` (a sequence; nested sequences from shared lists are flattened).
   /// Returns false, having stopped, when the edits would pass `editLimit`.
-  private mutating func collectEdits(_ node: YAMLNode, into edits: inout [ManifestImage.Located<HeaderEdit>]) -> Bool {
+  private mutating func collectEdits(_ node: YAMLNode, into edits: inout [ManifestImage.Located<ManifestEdit>]) -> Bool
+  {
     guard case .sequence(let items) = node.content else {
       error(node.mark, "'edits' must be a sequence, found \(node.kindName)")
       return true
@@ -180,7 +181,7 @@ struct ManifestLoader {
       case .sequence: guard collectEdits(item, into: &edits) else { return false }
       case .scalar(let line):
         do {
-          edits.append(ManifestImage.Located(value: try EditParser.shorthand(line), mark: item.mark))
+          edits.append(ManifestImage.Located(value: .header(try EditParser.shorthand(line)), mark: item.mark))
         } catch {
           self.error(item.mark, error.message)
         }
@@ -191,7 +192,7 @@ struct ManifestLoader {
     return true
   }
 
-  private mutating func structuredEdit(_ node: YAMLNode) -> HeaderEdit? {
+  private mutating func structuredEdit(_ node: YAMLNode) -> ManifestEdit? {
     guard case .mapping(let pairs) = node.content, pairs.count == 1, let pair = pairs.first,
       let operation = pair.key.scalar
     else {
@@ -206,6 +207,12 @@ struct ManifestLoader {
     }
     let body = pair.value
     guard let keys = mapping(body, known.mapping) else { return nil }
+    if let edit = imageEdit(known, keys, body: body) { return edit.map(ManifestEdit.image) }
+    return headerEdit(known, keys, body: body).map(ManifestEdit.header)
+  }
+
+  /// The header edit of `operation` with its keys; nil after reporting an error.
+  private mutating func headerEdit(_ known: EditOperation, _ keys: [String: YAMLNode], body: YAMLNode) -> HeaderEdit? {
     switch known {
     case .setHeader:
       // The field and the value are checked apart, so that both errors are reported.
@@ -236,6 +243,8 @@ struct ManifestLoader {
     case .delHeaderExt:
       guard let magicNode = keys["magic"], let magic = self.magic(magicNode) else { return nil }
       return .deleteExtensions(magic: magic)
+    case .set, .poke, .fill, .truncate:
+      return nil
     }
   }
 
@@ -268,7 +277,7 @@ struct ManifestLoader {
   // MARK: Typed access
 
   /// The keys of a mapping node, checking for unknown, duplicate and missing keys.
-  private mutating func mapping(_ node: YAMLNode, _ grammar: ManifestMapping) -> [String: YAMLNode]? {
+  mutating func mapping(_ node: YAMLNode, _ grammar: ManifestMapping) -> [String: YAMLNode]? {
     let known = grammar.names
     guard case .mapping(let pairs) = node.content else {
       error(
@@ -301,7 +310,7 @@ struct ManifestLoader {
     return result
   }
 
-  private mutating func string(_ node: YAMLNode, what: String) -> String? {
+  mutating func string(_ node: YAMLNode, what: String) -> String? {
     guard let text = node.scalar else {
       error(node.mark, "'\(what)' must be a scalar, found \(node.kindName)")
       return nil
@@ -319,7 +328,7 @@ struct ManifestLoader {
   }
 
   /// A non-negative integer in qcow2.py's number syntax.
-  private mutating func number(_ node: YAMLNode, what: String) -> UInt64? {
+  mutating func number(_ node: YAMLNode, what: String) -> UInt64? {
     guard let text = string(node, what: what) else { return nil }
     guard let number = PythonInteger(text) else {
       error(node.mark, "'\(text)' is not a valid number for '\(what)'")

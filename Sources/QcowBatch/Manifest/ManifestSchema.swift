@@ -45,7 +45,7 @@ enum ManifestSchema {
         .object([
           ("description", .string("A qcow2.py command line, e.g. 'set-feature-bit incompatible 0'.")),
           ("type", .string("string")),
-          ("anyOf", .array(EditOperation.allCases.map(shorthand))),
+          ("anyOf", .array(EditOperation.allCases.filter(\.isHeaderEdit).map(shorthand))),
         ])
       ),
       (
@@ -112,6 +112,18 @@ enum ManifestSchema {
     case .text:
       return .object([("type", .array([.string("string"), .string("number"), .string("boolean")]))])
     case .hex: return SchemaPatterns.string(SchemaPatterns.hex)
+    case .location: return .object([("type", .string("string")), ("minLength", .number(1))])
+    case .expression:
+      return .object([
+        (
+          "anyOf",
+          .array([
+            .object([("type", .string("integer")), ("minimum", .number(0))]),
+            .object([("type", .string("string")), ("minLength", .number(1))]),
+          ])
+        )
+      ])
+    case .byte: return SchemaPatterns.number(maximum: 255)
     }
   }
 

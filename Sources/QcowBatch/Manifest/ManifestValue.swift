@@ -27,4 +27,10 @@ enum ManifestValue: Sendable {
   case text
   /// Hex digits, two per byte, spaces allowed.
   case hex
+  /// A metadata location (`l2[vaddr=64k]`).
+  case location
+  /// A number or an offset expression (`@refcount_table + 14`).
+  case expression
+  /// A byte value, 0 to 255.
+  case byte
 }

@@ -64,12 +64,15 @@ struct PlanReport {
         out +=
           "  + extension \(FieldFormat.hex.render(UInt64(ext.magic))) \(ExtensionKind.name(of: ext.magic)), \(ext.length) bytes\n"
       }
+      for change in image.changes {
+        out += "  \(change.text)\n"
+      }
       if let after = image.after {
         let before = image.before.map { "\($0.usedBytes()) -> " } ?? ""
         out += "  header area: \(before)\(after.usedBytes()) of \(after.clusterSize.description)\n"
       }
       if image.isValid && PlanReport.fieldChanges(image).isEmpty && extensions.removed.isEmpty
-        && extensions.added.isEmpty
+        && extensions.added.isEmpty && image.changes.isEmpty
       {
         out += "  no header changes\n"
       }
@@ -116,6 +119,7 @@ struct PlanReport {
         ("changes", .array(changes)),
         ("extensions_removed", .array(extensions.removed.map(describe))),
         ("extensions_added", .array(extensions.added.map(describe))),
+        ("image_changes", .array(image.changes.map(\.json))),
         (
           "header_area",
           .object([

@@ -59,7 +59,7 @@ enum Planner {
       plan.errors.append(ManifestDiagnostic(mark: mark, message: "'\(name)': \(error)"))
       return plan
     }
-    guard var area = plan.before else { return plan }
+    guard let area = plan.before else { return plan }
     for expectation in entry.expect {
       let (field, wanted) = expectation.value
       let actual = area.header[field]
@@ -72,41 +72,26 @@ enum Planner {
           ))
       }
     }
-    for edit in entry.edits {
-      do {
-        if try area.apply(edit.value) == 0, case .deleteExtensions(let magic) = edit.value {
-          throw QcowError("no header extension \(FieldFormat.hex.render(UInt64(magic))) to delete")
-        }
-      } catch {
-        plan.errors.append(ManifestDiagnostic(mark: edit.mark, message: "\(error)"))
-      }
-    }
-    // A version 2 header (or a short version 3 one) has no room for some fields: edits of
-    // them would not reach the disk.
-    let header = area.header
-    for edit in entry.edits {
-      guard let field = edit.value.field, !field.isPresent(version: header.version, headerLength: header.headerLength)
-      else { continue }
+    let sequence = EditSequence(entry: entry, source: image, area: area)
+    plan.after = sequence.area
+    plan.changes = sequence.changes
+    if let magic = plan.before?.header[.magic], magic != HeaderArea.magic, sequence.headerFailed,
+      let failure = sequence.errors.last
+    {
+      // Most likely not meant as a qcow2 image at all: say so first, where the source is named.
+      plan.errors += sequence.errors.dropLast()
       plan.errors.append(
         ManifestDiagnostic(
-          mark: edit.mark,
-          message: "the result has no \(field.name) field (version \(header.version), header_length "
-            + "\(header.headerLength)): the edit would not reach the disk"))
+          mark: sourceMark,
+          message: "'\(sourceName)': not a qcow2 image: magic is \(FieldFormat.hex.render(magic)), "
+            + "expected 0x514649fb; the result cannot be written: "
+            + failure.message.replacingOccurrences(of: "'\(entry.path.value)': ", with: "")))
+    } else {
+      plan.errors += sequence.errors
     }
-    plan.after = area
-    do {
-      plan.encoded = try area.encoded(over: image)
-    } catch {
-      if let magic = plan.before?.header[.magic], magic != HeaderArea.magic {
-        // Most likely not meant as a qcow2 image at all: say so first, where the source is named.
-        plan.errors.append(
-          ManifestDiagnostic(
-            mark: sourceMark,
-            message: "'\(sourceName)': not a qcow2 image: magic is \(FieldFormat.hex.render(magic)), "
-              + "expected 0x514649fb; the result cannot be written: \(error)"))
-      } else {
-        plan.errors.append(ManifestDiagnostic(mark: entry.mark, message: "'\(entry.path.value)': \(error)"))
-      }
+    if sequence.errors.isEmpty {
+      plan.writes = sequence.draft.writes
+      plan.length = sequence.draft.size == image.size ? nil : sequence.draft.size
     }
     checkTargetDirectory(&plan)
     if let holder = ImageLocks.qemuHolder(of: target) {

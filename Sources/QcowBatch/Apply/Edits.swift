@@ -1,0 +1,22 @@
+import Glibc
+import QcowCore
+
+/// What a staged file gets after its content: the edits' byte runs, then its new length.
+struct Edits: Sendable {
+  /// The runs to write, in order.
+  let writes: HeaderWrite
+  /// The file's new length, when the edits cut or grow it.
+  let length: UInt64?
+
+  /// Makes the writes, then cuts or grows the file.
+  func make(in descriptor: FileDescriptor) throws {
+    for run in writes.runs {
+      guard let offset = Int64(exactly: run.offset) else { throw QcowError("offset \(run.offset) is too large") }
+      try descriptor.writeAll(run.bytes, at: offset)
+    }
+    if let length {
+      guard let size = off_t(exactly: length) else { throw QcowError("length \(length) is too large") }
+      try Errno.retrying { ftruncate(descriptor.rawValue, size) }
+    }
+  }
+}
