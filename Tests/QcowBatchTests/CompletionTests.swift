@@ -12,7 +12,7 @@ import Testing
       ("qcow-batch ap", ["apply"]),
       (
         "qcow-batch ",
-        ["plan", "apply", "recover", "create", "qcow2", "info", "schema", "help", "-h", "--help", "--version"]
+        ["plan", "apply", "recover", "create", "qcow2", "info", "get", "schema", "help", "-h", "--help", "--version"]
       ),
       ("qcow-batch qcow2 IMG set-header ", HeaderField.all.map(\.name)),
       ("qcow-batch qcow2 IMG set-header l1", ["l1_size", "l1_table_offset"]),

@@ -122,7 +122,10 @@ public struct ResolvedLocation: Sendable {
         throw QcowError("\(self.name): '\(name)' is not a field of \(kindName) (\(fieldList))")
       }
       guard words.indices.contains(field.word), let stored = field.storing(value, in: words[field.word]) else {
-        throw QcowError("\(self.name): \(name) \(hex(value)) does not fit its \(field.bits) bits")
+        let room =
+          field.inPlace
+          ? "a multiple of 2^\(field.shift) below 2^\(field.shift + field.bits)" : "\(field.bits) bits"
+        throw QcowError("\(self.name): \(name) \(hex(value)) does not fit the field (\(room))")
       }
       words[field.word] = stored
     }
