@@ -26,6 +26,8 @@ struct ManifestWorkspace {
   /// - `templates/lazy.qcow2`: 64 MiB with lazy refcounts (compatible bit 0)
   /// - `templates/bad-magic.qcow2`, `templates/cluster-bits-22.qcow2`: copies of `base.qcow2`
   ///   with magic 0x12345678 and with cluster_bits 22 (4 MiB clusters, which QEMU refuses)
+  /// - `templates/written.qcow2`: 64 MiB with the first cluster written (L2 table 0x40000, data
+  ///   0x50000), then snapshot `sn1` (L1 copy 0x60000, table 0x70000) and bitmap `b0`
   /// - `images/existing.qcow2`: an image to edit in place
   /// - `payloads/hello.bin`: `payload`; `empty.raw`: an empty file
   /// - `not-qcow2.raw`: a raw image of zeros
@@ -41,6 +43,11 @@ struct ManifestWorkspace {
     try qemuImg(["create", "-q", "-f", "qcow2", "-o", "cluster_size=512", "templates/small-512.qcow2", "1M"])
     try qemuImg(["create", "-q", "-f", "qcow2", "-o", "lazy_refcounts=on", "templates/lazy.qcow2", "64M"])
     try qemuImg(["create", "-q", "-f", "qcow2", "images/existing.qcow2", "64M"])
+    try qemuImg(["create", "-q", "-f", "qcow2", "templates/written.qcow2", "64M"])
+    try expectSuccess(
+      TestSupport.tool("qemu-io", ["-c", "write 0 64k", "templates/written.qcow2"], directory: directory), "qemu-io")
+    try qemuImg(["snapshot", "-c", "sn1", "templates/written.qcow2"])
+    try qemuImg(["bitmap", "--add", "templates/written.qcow2", "b0"])
     try poked("templates/base.qcow2", "templates/bad-magic.qcow2", at: 0, [0x12, 0x34, 0x56, 0x78])
     try poked("templates/base.qcow2", "templates/cluster-bits-22.qcow2", at: 20, [0, 0, 0, 22])
     try qemuImg(["create", "-q", "-f", "raw", "not-qcow2.raw", "1M"])

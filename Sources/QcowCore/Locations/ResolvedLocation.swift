@@ -83,7 +83,7 @@ public struct ResolvedLocation: Sendable {
   /// The kind's name in messages.
   public var kindName: String {
     switch kind {
-    case .entry(let entry): return "a \(entry.name)"
+    case .entry(let entry): return ("Le".contains(entry.name.prefix(1)) ? "an " : "a ") + entry.name
     case .refcount(let bits, _): return "a \(bits)-bit refcount"
     case .record(let field): return "the \(field.width * 8)-bit field \(field.name)"
     }
