@@ -49,12 +49,13 @@ struct IotestCorruptionTests {
   /// Makes `template` at `url` with qemu-img and qemu-io.
   private func make(_ template: IotestCorruption.Template, at url: URL) throws {
     let options = template.options.isEmpty ? [] : ["-o", template.options]
-    try expectSuccess(TestSupport.tool("qemu-img", ["create", "-q", "-f", "qcow2"] + options + [url.path, "64M"]))
+    try expectSuccess(
+      TestSupport.tool("qemu-img", ["create", "-q", "-f", "qcow2"] + options + [url.path, "64M"]), "qemu-img create")
     for command in template.io {
-      try expectSuccess(TestSupport.tool("qemu-io", ["-c", command, url.path]))
+      try expectSuccess(TestSupport.tool("qemu-io", ["-c", command, url.path]), "qemu-io")
     }
     for name in template.snapshots {
-      try expectSuccess(TestSupport.tool("qemu-img", ["snapshot", "-c", name, url.path]))
+      try expectSuccess(TestSupport.tool("qemu-img", ["snapshot", "-c", name, url.path]), "qemu-img snapshot")
     }
   }
 
@@ -63,7 +64,7 @@ struct IotestCorruptionTests {
     for patch in patches {
       switch patch {
       case .truncate(let size):
-        try expectSuccess(TestSupport.tool("truncate", ["-s", String(size), url.path]))
+        try expectSuccess(TestSupport.tool("truncate", ["-s", String(size), url.path]), "truncate")
       case .bytes(let place, let hex):
         let offset: UInt64
         switch place {
@@ -82,7 +83,8 @@ struct IotestCorruptionTests {
         try expectSuccess(
           TestSupport.tool(
             "sh",
-            ["-c", "printf '\(escaped)' | dd of=\"$1\" bs=1 seek=\(offset) conv=notrunc status=none", "sh", url.path]))
+            ["-c", "printf '\(escaped)' | dd of=\"$1\" bs=1 seek=\(offset) conv=notrunc status=none", "sh", url.path]),
+          "dd")
       }
     }
   }
@@ -91,9 +93,5 @@ struct IotestCorruptionTests {
   private func check(_ url: URL) throws -> String {
     let result = try TestSupport.tool("qemu-img", ["check", url.path])
     return "\(result.status)\n" + (result.out + result.err).replacingOccurrences(of: url.path, with: "IMAGE")
-  }
-
-  private func expectSuccess(_ result: ProcessResult) throws {
-    try #require(result.status == 0, "\(result.out)\(result.err)")
   }
 }

@@ -21,7 +21,8 @@ extension ImageDraft {
         pending.append((place.offset, bytes))
         changes.append(
           ImageChange(
-            what: place.name, offset: place.offset, length: UInt64(bytes.count), old: place.describe(place.bytes),
+            what: place.name, offset: place.offset, placeText: place.place, length: UInt64(bytes.count),
+            old: place.describe(place.bytes),
             new: place.describe(bytes), oldJSON: place.json(place.bytes), newJSON: place.json(bytes)))
       }
       for (offset, bytes) in pending {
@@ -46,7 +47,7 @@ extension ImageDraft {
       try write(bytes, at: offset)
       return [
         ImageChange(
-          what: "poke", offset: offset, length: UInt64(bytes.count), old: ImageChange.hexText(old),
+          what: "poke", offset: offset, placeText: nil, length: UInt64(bytes.count), old: ImageChange.hexText(old),
           new: ImageChange.hexText(bytes), oldJSON: nil, newJSON: nil)
       ]
     case .fill(let at, let length, let byte):
@@ -58,7 +59,7 @@ extension ImageDraft {
       try write(Array(repeating: byte, count: Int(count)), at: offset)
       return [
         ImageChange(
-          what: "fill", offset: offset, length: count, old: "",
+          what: "fill", offset: offset, placeText: nil, length: count, old: "",
           new: "\(count) bytes of \(FieldFormat.hex.render(UInt64(byte)))",
           oldJSON: nil, newJSON: nil)
       ]
@@ -68,7 +69,8 @@ extension ImageDraft {
       truncate(to: length)
       return [
         ImageChange(
-          what: "truncate", offset: old, length: length, old: String(old), new: String(length), oldJSON: .number(old),
+          what: "truncate", offset: old, placeText: nil, length: length, old: String(old), new: String(length),
+          oldJSON: .number(old),
           newJSON: .number(length))
       ]
     }

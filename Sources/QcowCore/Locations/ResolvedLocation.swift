@@ -40,6 +40,12 @@ public struct ResolvedLocation: Sendable {
     }
   }
 
+  /// Where the value is, for people: the offset, and the bits for a refcount narrower than a byte.
+  public var place: String {
+    guard case .refcount(let bits, let shift) = kind, bits < 8 else { return hex(offset) }
+    return bits == 1 ? "\(hex(offset)) bit \(shift)" : "\(hex(offset)) bits \(shift)-\(shift + bits - 1)"
+  }
+
   /// The entry's 64-bit words (one, or two for an extended L2 entry).
   public var words: [UInt64] {
     stride(from: 0, to: bytes.count, by: 8).compactMap { bytes.uint64(at: $0) }
