@@ -125,26 +125,10 @@ struct ManifestWorkspace {
     return try TestSupport.run(URL(fileURLWithPath: "/usr/bin/setpriv"), drop + arguments + [manifest], directory: cwd)
   }
 
-  /// Every entry under `root`, by path relative to it: type, mode, symlink target, and for
-  /// regular files their sha256. Equal snapshots mean nothing was written, created or removed.
+  /// Every entry under `root` (`TestSupport.snapshot`): equal snapshots mean nothing was
+  /// written, created or removed.
   func snapshot() throws -> [String: String] {
-    let listing = try TestSupport.tool("find", [".", "-mindepth", "1", "-printf", "%P\\t%y %m %l\\n"], directory: root)
-    try expectSuccess(listing, "find")
-    var entries: [String: String] = [:]
-    for line in listing.out.split(separator: "\n") {
-      let parts = line.split(separator: "\t", maxSplits: 1).map(String.init)
-      guard let name = parts.first else { continue }
-      entries[name] = parts.dropFirst().first ?? ""
-    }
-    let files = entries.filter { $0.value.hasPrefix("f ") }.keys.sorted()
-    let sums = try TestSupport.tool("sha256sum", ["--"] + files, directory: root)
-    try expectSuccess(sums, "sha256sum")
-    for line in sums.out.split(separator: "\n") {
-      let hash = String(line.prefix(64))
-      let name = String(line.dropFirst(66))
-      entries[name, default: ""] += hash
-    }
-    return entries
+    try TestSupport.snapshot(root)
   }
 }
 

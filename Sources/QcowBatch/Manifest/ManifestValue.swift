@@ -1,5 +1,5 @@
-/// What the value of a manifest key is: the loader reads each kind with its checks, and the
-/// schema describes each.
+/// What the value of a manifest key is, for the schema to describe; `ManifestLoader` reads each
+/// kind with its own checks.
 enum ManifestValue: Sendable {
   /// The format version: 1.
   case version
