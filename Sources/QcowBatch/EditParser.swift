@@ -14,7 +14,7 @@ enum EditParser {
       throw ArgumentError(
         message: "unknown operation '\(operation)'\(Suggestion.text(for: operation, among: EditOperation.names))")
     }
-    guard known.isHeaderEdit else {
+    guard known.hasOneLineForm else {
       throw ArgumentError(
         message: "'\(operation)' has no one-line form: write it as a mapping, e.g. '\(operation): {at: ...}'")
     }
@@ -50,7 +50,7 @@ enum EditParser {
       return .addExtension(magic: magic, data: Array(operands[1].utf8))
     case .delHeaderExt:
       return .deleteExtensions(magic: try magic(operands[0]))
-    case .set, .poke, .fill, .truncate:
+    default:
       throw ArgumentError(message: "'\(operation)' has no one-line form")
     }
   }

@@ -87,7 +87,7 @@ import Testing
     }
     let shorthand = SchemaCheck.object(schema, ["definitions", "shorthand"])["anyOf"] as? [[String: Any]] ?? []
     let patterns = shorthand.compactMap { $0["pattern"] as? String }
-    let oneLine = EditOperation.allCases.filter(\.isHeaderEdit).map(\.rawValue)
+    let oneLine = EditOperation.allCases.filter(\.hasOneLineForm).map(\.rawValue)
     #expect(patterns.count == oneLine.count, "one shorthand pattern per header operation")
     for (pattern, name) in zip(patterns, oneLine) {
       #expect(pattern.hasPrefix("^ *\(name) "), "\(pattern)")

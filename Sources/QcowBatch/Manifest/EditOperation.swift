@@ -5,6 +5,10 @@ enum EditOperation: String, CaseIterable, Sendable {
   case clearFeatureBit = "clear-feature-bit"
   case addHeaderExt = "add-header-ext"
   case delHeaderExt = "del-header-ext"
+  case setBackingFile = "set-backing-file"
+  case setDataFile = "set-data-file"
+  case setFeatureName = "set-feature-name"
+  case delFeatureName = "del-feature-name"
   case set
   case poke
   case fill
@@ -13,14 +17,17 @@ enum EditOperation: String, CaseIterable, Sendable {
   /// Every operation name.
   static let names = allCases.map(\.rawValue)
 
-  /// Whether the operation edits the header area and has qcow2.py's one-line form; the others
-  /// edit the image's other bytes and are written only as mappings.
-  var isHeaderEdit: Bool {
+  /// Whether the operation is one of qcow2.py's, with its one-line form; the others are
+  /// written only as mappings.
+  var hasOneLineForm: Bool {
     switch self {
     case .setHeader, .setFeatureBit, .clearFeatureBit, .addHeaderExt, .delHeaderExt: return true
-    case .set, .poke, .fill, .truncate: return false
+    default: return false
     }
   }
+
+  /// Whether the mapping may also be null (`set-backing-file: null` removes the backing file).
+  var acceptsNull: Bool { self == .setBackingFile }
 
   /// The operands of the one-line form: the name its usage message gives and the key of the
   /// mapping form each stands for. The last operand of `add-header-ext` may be left out.
@@ -30,7 +37,7 @@ enum EditOperation: String, CaseIterable, Sendable {
     case .setFeatureBit, .clearFeatureBit: return [("GROUP", "group"), ("BIT", "bit")]
     case .addHeaderExt: return [("MAGIC", "magic"), ("DATA", "data")]
     case .delHeaderExt: return [("MAGIC", "magic")]
-    case .set, .poke, .fill, .truncate: return []
+    default: return []
     }
   }
 
@@ -58,6 +65,21 @@ enum EditOperation: String, CaseIterable, Sendable {
         ], exclusive: ["data", "hex", "file"])
     case .delHeaderExt:
       return ManifestMapping([magic])
+    case .setBackingFile:
+      return ManifestMapping([
+        ManifestKey("file", required: true, .text, "The backing file name, stored as given (1 to 1023 bytes)."),
+        ManifestKey("format", .text, "The backing format (qcow2, raw, ...); without it no backing format extension."),
+      ])
+    case .setDataFile:
+      return ManifestMapping([ManifestKey("file", required: true, .text, "The external data file name.")])
+    case .setFeatureName, .delFeatureName:
+      let keys = [
+        ManifestKey("group", required: true, .group, "The feature bitmap."),
+        ManifestKey("bit", required: true, .bit, "The bit number, 0 to 63."),
+      ]
+      return ManifestMapping(
+        self == .delFeatureName
+          ? keys : keys + [ManifestKey("name", required: true, .text, "The name, at most 46 bytes.")])
     case .set:
       let fields = ImageEditFields.all.map { name, summary in ManifestKey(name, .expression, summary) }
       return ManifestMapping(
@@ -94,6 +116,11 @@ enum EditOperation: String, CaseIterable, Sendable {
     case .addHeaderExt:
       return "Add a header extension, its data from 'data', 'hex' or 'file' (empty without any)."
     case .delHeaderExt: return "Remove every header extension with the magic; an error when there is none."
+    case .setBackingFile:
+      return "Point at a backing file as 'qemu-img rebase -u' does, rewriting the header area as QEMU does; null removes it."
+    case .setDataFile: return "Name the external data file as 'qemu-img amend -o data_file=' does."
+    case .setFeatureName: return "Name a feature bit in the feature name table (added when missing)."
+    case .delFeatureName: return "Remove a feature bit's name from the feature name table."
     case .set: return "Set a metadata table entry, whole ('value') or by fields; other bits are kept."
     case .poke: return "Write raw bytes, or a big-endian integer, at a host offset."
     case .fill: return "Write 'length' copies of a byte at a host offset."

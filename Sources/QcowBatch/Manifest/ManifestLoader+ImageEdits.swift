@@ -72,7 +72,16 @@ extension ManifestLoader {
     case .truncate:
       guard let sizeNode = keys["size"] else { return .some(nil) }
       return .some(expression(sizeNode, what: "size").map { .truncate(size: $0) })
-    case .setHeader, .setFeatureBit, .clearFeatureBit, .addHeaderExt, .delHeaderExt:
+    case .setBackingFile:
+      guard let fileNode = keys["file"], let file = string(fileNode, what: "file") else { return .some(nil) }
+      let format = keys["format"].flatMap { string($0, what: "format") }
+      if keys["format"] != nil && format == nil { return .some(nil) }
+      return .some(.setBackingFile(file: Array(file.utf8), format: format.map { Array($0.utf8) }))
+    case .setDataFile:
+      guard let fileNode = keys["file"], let file = string(fileNode, what: "file") else { return .some(nil) }
+      return .some(.setDataFile(Array(file.utf8)))
+    case .setHeader, .setFeatureBit, .clearFeatureBit, .addHeaderExt, .delHeaderExt, .setFeatureName,
+      .delFeatureName:
       return nil
     }
   }

@@ -206,6 +206,9 @@ struct ManifestLoader {
       return nil
     }
     let body = pair.value
+    if known.acceptsNull, let text = body.scalar, ["", "~", "null", "Null", "NULL"].contains(text) {
+      return .image(.setBackingFile(file: nil, format: nil))
+    }
     guard let keys = mapping(body, known.mapping) else { return nil }
     if let edit = imageEdit(known, keys, body: body) { return edit.map(ManifestEdit.image) }
     return headerEdit(known, keys, body: body).map(ManifestEdit.header)
@@ -243,7 +246,18 @@ struct ManifestLoader {
     case .delHeaderExt:
       guard let magicNode = keys["magic"], let magic = self.magic(magicNode) else { return nil }
       return .deleteExtensions(magic: magic)
-    case .set, .poke, .fill, .truncate:
+    case .setFeatureName, .delFeatureName:
+      let group = keys["group"].flatMap { featureGroup($0) }
+      let bit = keys["bit"].flatMap { featureBit($0) }
+      guard let group, let bit else { return nil }
+      if known == .delFeatureName { return .deleteFeatureName(group, bit) }
+      guard let nameNode = keys["name"], let name = string(nameNode, what: "name") else { return nil }
+      guard name.utf8.count <= 46 else {
+        error(nameNode.mark, "a feature name holds at most 46 bytes, '\(name)' has \(name.utf8.count)")
+        return nil
+      }
+      return .setFeatureName(group, bit, name)
+    default:
       return nil
     }
   }

@@ -26,6 +26,10 @@ enum ManifestSchema {
     let operations = EditOperation.allCases.map { operation -> (String, JSONValue) in
       var members = [("description", JSONValue.string(operation.summary))] + mapping(operation.mapping)
       if operation == .setHeader { members.append(("allOf", .array(fieldLimits()))) }
+      if operation.acceptsNull, let index = members.firstIndex(where: { $0.0 == "type" }) {
+        // The keywords of an object schema apply to objects only: null passes them.
+        members[index] = ("type", .array([.string("object"), .string("null")]))
+      }
       return (operation.rawValue, .object(members))
     }
     return [
@@ -45,7 +49,7 @@ enum ManifestSchema {
         .object([
           ("description", .string("A qcow2.py command line, e.g. 'set-feature-bit incompatible 0'.")),
           ("type", .string("string")),
-          ("anyOf", .array(EditOperation.allCases.filter(\.isHeaderEdit).map(shorthand))),
+          ("anyOf", .array(EditOperation.allCases.filter(\.hasOneLineForm).map(shorthand))),
         ])
       ),
       (

@@ -63,6 +63,18 @@ extension ImageDraft {
           new: "\(count) bytes of \(FieldFormat.hex.render(UInt64(byte)))",
           oldJSON: nil, newJSON: nil)
       ]
+    case .setBackingFile(let file, let format):
+      var header = try QemuHeader(opening: area, file: self)
+      let old = header.backingFile
+      try header.changeBackingFile(file, format: format)
+      try rewriteHeader(header)
+      return [headerChange("backing file", old: old, new: header.backingFile, format: header.backingFormat)]
+    case .setDataFile(let name):
+      var header = try QemuHeader(opening: area, file: self)
+      let old = header.dataFile
+      try header.changeDataFile(name)
+      try rewriteHeader(header)
+      return [headerChange("data file", old: old, new: header.dataFile, format: nil)]
     case .truncate(let size):
       let length = try resolver.evaluate(size)
       let old = self.size
@@ -74,5 +86,21 @@ extension ImageDraft {
           newJSON: .number(length))
       ]
     }
+  }
+
+  /// Writes the first cluster as QEMU writes it.
+  private mutating func rewriteHeader(_ header: QemuHeader) throws {
+    let cluster = try header.cluster()
+    if UInt64(cluster.count) > size { truncate(to: UInt64(cluster.count)) }
+    try write(cluster, at: 0)
+  }
+
+  /// The change record of a QEMU header rewrite.
+  private func headerChange(_ what: String, old: [UInt8]?, new: [UInt8]?, format: [UInt8]?) -> ImageChange {
+    func text(_ name: [UInt8]?) -> String { name.map { "'\(String(decoding: $0, as: UTF8.self))'" } ?? "none" }
+    let formatText = format.map { " (format '\(String(decoding: $0, as: UTF8.self))')" } ?? ""
+    return ImageChange(
+      what: what, offset: 0, placeText: "the header area, rewritten as QEMU writes it", length: 0, old: text(old),
+      new: text(new) + formatText, oldJSON: nil, newJSON: nil)
   }
 }
