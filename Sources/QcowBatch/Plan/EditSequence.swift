@@ -43,6 +43,7 @@ struct EditSequence {
     }
     // An entry without image edits always writes its header area back: that checks it.
     if !pending.isEmpty || !sawImageEdit { write(entry, always: true) }
+    if areaIsStale, let final = try? HeaderArea(reading: draft) { self.area = final }
   }
 
   private mutating func apply(_ edit: ManifestImage.Located<HeaderEdit>) {

@@ -22,11 +22,18 @@ struct PlanReport {
   /// Extensions removed (in the source, gone after) and added (new after) by the edits.
   static func extensionChanges(_ image: ImagePlan) -> (removed: [HeaderExtension], added: [HeaderExtension]) {
     guard let before = image.before, let after = image.after else { return ([], []) }
-    let kept = Set(after.extensions.compactMap(\.offset))
-    return (
-      before.extensions.filter { $0.offset.map { !kept.contains($0) } ?? false },
-      after.extensions.filter { $0.offset == nil }
-    )
+    // By content, each extension matched at most once: a header rewritten by QEMU's rules
+    // moves every extension, and an added copy of an extension is still an addition.
+    var unmatched = after.extensions
+    var removed: [HeaderExtension] = []
+    for ext in before.extensions {
+      if let index = unmatched.firstIndex(where: { $0.magic == ext.magic && $0.data == ext.data }) {
+        unmatched.remove(at: index)
+      } else {
+        removed.append(ext)
+      }
+    }
+    return (removed, unmatched)
   }
 
   /// Names of the feature bits that differ between `old` and `new` for `group`.

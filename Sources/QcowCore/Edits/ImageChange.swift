@@ -22,6 +22,7 @@ public struct ImageChange: Sendable, Equatable {
   public var text: String {
     switch what {
     case "truncate": return "truncate: \(old) -> \(new) bytes"
+    case "backing file", "data file": return "\(what): \(old) -> \(new) (\(place))"
     case "fill": return "fill \(FieldFormat.hex.render(offset))..\(FieldFormat.hex.render(offset + length)): \(new)"
     default: return "\(what) at \(place): \(old) -> \(new)"
     }

@@ -100,7 +100,7 @@ extension ImageDraft {
     func text(_ name: [UInt8]?) -> String { name.map { "'\(String(decoding: $0, as: UTF8.self))'" } ?? "none" }
     let formatText = format.map { " (format '\(String(decoding: $0, as: UTF8.self))')" } ?? ""
     return ImageChange(
-      what: what, offset: 0, placeText: "the header area, rewritten as QEMU writes it", length: 0, old: text(old),
+      what: what, offset: 0, placeText: "the header area rewritten as QEMU writes it", length: 0, old: text(old),
       new: text(new) + formatText, oldJSON: nil, newJSON: nil)
   }
 }
