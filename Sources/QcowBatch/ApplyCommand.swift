@@ -20,6 +20,9 @@ struct ApplyCommand: ParsableCommand {
   @Flag(name: [.short, .long], help: "No progress line on a terminal.")
   var quiet = false
 
+  @Flag(help: "Rewrite targets that already hold their result (by default they are left untouched).")
+  var force = false
+
   func run() throws {
     let manifest = try options.load(forApply: true)
     let targets = manifest.images.map { ManifestPaths.resolve($0.path.value, in: manifest.directory) }
@@ -41,7 +44,7 @@ struct ApplyCommand: ParsableCommand {
     }
     var originals: [String: FileIdentity] = [:]
     for target in targets { originals[target] = FileIdentity(path: target) }
-    let plan = Planner.plan(manifest)
+    let plan = Planner.plan(manifest, force: force)
     let report = PlanReport(plan: plan)
     guard plan.isValid, !dryRun else {
       emit(report, errors: plan.allErrors, applied: false)
@@ -76,6 +79,10 @@ struct ApplyCommand: ParsableCommand {
     }
     print(report.text(), terminator: "")
     options.report(errors, source: report.plan.manifest.source, plan: nil)
-    if applied { print("applied: \(PlanReport.count(report.plan.images.count, "image")) written") }
+    if applied {
+      let unchanged = report.plan.images.filter(\.unchanged).count
+      let written = PlanReport.count(report.plan.images.count - unchanged, "image")
+      print("applied: \(written) written" + (unchanged > 0 ? ", \(unchanged) unchanged" : ""))
+    }
   }
 }

@@ -10,6 +10,9 @@ struct PlanCommand: ParsableCommand {
 
   @OptionGroup var options: ManifestOptions
 
+  @Flag(help: "Exit 0 when nothing would change, 2 when something would, 1 on errors (for CI).")
+  var detailedExitcode = false
+
   func run() throws {
     let plan = Planner.plan(try options.load())
     let report = PlanReport(plan: plan)
@@ -20,5 +23,6 @@ struct PlanCommand: ParsableCommand {
       options.report(plan.allErrors, source: plan.manifest.source, plan: nil)
     }
     if !plan.isValid { throw ExitCode.failure }
+    if detailedExitcode && plan.images.contains(where: { !$0.unchanged }) { throw ExitCode(2) }
   }
 }

@@ -70,6 +70,12 @@ public struct HeaderWrite: Sendable, Equatable {
     runs.replaceSubrange(start..<stop, with: merged)
   }
 
+  /// Whether any run writes inside `start..<end`.
+  public func touches(_ start: UInt64, _ end: UInt64) -> Bool {
+    let index = firstRun(endingAfter: start)
+    return index < runs.count && runs[index].offset < end
+  }
+
   /// The index of the first run that ends after `offset` (binary search).
   private func firstRun(endingAfter offset: UInt64) -> Int {
     var low = 0

@@ -7,9 +7,15 @@ struct Edits: Sendable {
   let writes: HeaderWrite
   /// The file's new length, when the edits cut or grow it.
   let length: UInt64?
+  /// The shortest length the edits cut it to first, when they did.
+  let cutLength: UInt64?
 
-  /// Makes the writes, then cuts or grows the file.
+  /// Cuts the file where the edits first cut it, makes the writes, then sets its length.
   func make(in descriptor: FileDescriptor) throws {
+    if let cutLength {
+      guard let size = off_t(exactly: cutLength) else { throw QcowError("length \(cutLength) is too large") }
+      try Errno.retrying { ftruncate(descriptor.rawValue, size) }
+    }
     for run in writes.runs {
       guard let offset = Int64(exactly: run.offset) else { throw QcowError("offset \(run.offset) is too large") }
       try descriptor.writeAll(run.bytes, at: offset)

@@ -45,7 +45,7 @@ struct StagedImage {
   /// The files `plan` stages: the image, and the external data file a `create` entry makes.
   static func files(of plan: ImagePlan, originals: [String: FileIdentity]) throws -> [StagedImage] {
     guard let writes = plan.writes else { throw QcowError("'\(plan.entry.path.value)': nothing to stage") }
-    let edits = Edits(writes: writes, length: plan.length)
+    let edits = Edits(writes: writes, length: plan.length, cutLength: plan.cutLength)
     let content: Content =
       plan.creation.map { .created($0.options, size: $0.size, edits: edits) }
       ?? .copy(source: plan.source, edits: edits)

@@ -23,7 +23,8 @@ struct Transaction {
   static func run(
     _ plan: EditPlan, originals: [String: FileIdentity], journalPath: String, quiet: Bool = false
   ) throws {
-    let images = try plan.images.flatMap { try StagedImage.files(of: $0, originals: originals) }
+    let images = try plan.images.filter { !$0.unchanged }.flatMap { try StagedImage.files(of: $0, originals: originals) }
+    guard !images.isEmpty else { return }
     var journal = try Journal.begin(at: journalPath, entries: images.map(\.journalEntry))
     do {
       let progress = Progress(images: images.count, bytes: images.reduce(0) { $0 + $1.dataBytes }, quiet: quiet)

@@ -22,6 +22,10 @@ struct ImagePlan: Sendable {
   var writes: HeaderWrite?
   /// The staged copy's new length, when the edits cut or grow the file.
   var length: UInt64?
+  /// The shortest length the edits cut the source to on the way, when shorter than it.
+  var cutLength: UInt64?
+  /// Whether the target already holds exactly the result: nothing is staged for it.
+  var unchanged = false
   /// What the image edits change, decoded, in order.
   var changes: [ImageChange] = []
   /// The problems found, in manifest order.

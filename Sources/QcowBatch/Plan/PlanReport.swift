@@ -48,6 +48,7 @@ struct PlanReport {
       let origin =
         image.entry.from.map { "from \($0.value)" } ?? (image.entry.create != nil ? "created" : "edited in place")
       out += "\(image.entry.path.value)  (\(origin))\n"
+      if image.unchanged { out += "  unchanged: the target already holds the result\n" }
       for change in PlanReport.fieldChanges(image) {
         var line =
           "  \(change.field.name): \(change.field.format.render(change.old)) -> \(change.field.format.render(change.new))"
@@ -123,6 +124,7 @@ struct PlanReport {
         ("target", .string(image.target)),
         ("from", image.entry.from.map { .string($0.value) } ?? .null),
         ("valid", .bool(image.isValid)),
+        ("unchanged", .bool(image.unchanged)),
         ("changes", .array(changes)),
         ("extensions_removed", .array(extensions.removed.map(describe))),
         ("extensions_added", .array(extensions.added.map(describe))),

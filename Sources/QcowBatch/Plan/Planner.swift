@@ -5,7 +5,7 @@ import QcowCore
 /// memory and validates the result. Writes nothing.
 enum Planner {
   /// The plan of every image in `manifest`, plus errors that concern several images.
-  static func plan(_ manifest: Manifest) -> EditPlan {
+  static func plan(_ manifest: Manifest, force: Bool = false) -> EditPlan {
     var images: [ImagePlan] = []
     for entry in manifest.images {
       // A new image may take its size from a backing image made earlier in the manifest.
@@ -16,7 +16,10 @@ enum Planner {
       images.append(plan(entry, in: manifest.directory, pending: pending))
     }
     checkUniqueTargets(&images)
-    let spaceErrors = FreeSpace.check(images)
+    if !force {
+      images = images.map(Convergence.checked)
+    }
+    let spaceErrors = FreeSpace.check(images.filter { !$0.unchanged })
     return EditPlan(manifest: manifest, images: images, errors: spaceErrors)
   }
 
@@ -92,6 +95,7 @@ enum Planner {
     if sequence.errors.isEmpty {
       plan.writes = sequence.draft.writes
       plan.length = sequence.draft.size == image.size ? nil : sequence.draft.size
+      plan.cutLength = sequence.draft.cutLength
     }
     checkTargetDirectory(&plan)
     if let holder = ImageLocks.qemuHolder(of: target) {
