@@ -28,10 +28,12 @@ enum Convergence {
     if plan.creation == nil && plan.entry.from == nil {
       // Edited in place: unchanged when every write already holds its bytes and the length stays.
       guard plan.length == nil, plan.cutLength == nil else { return false }
-      return try writes.runs.allSatisfy { run in
-        target.contains(offset: run.offset, count: UInt64(run.bytes.count))
-          && (try target.read(at: run.offset, count: run.bytes.count, what: "the target")) == run.bytes
+      for run in writes.runs {
+        guard target.contains(offset: run.offset, count: UInt64(run.bytes.count)),
+          try target.read(at: run.offset, count: run.bytes.count, what: "the target") == run.bytes
+        else { return false }
       }
+      return true
     }
     if let creation = plan.creation {
       let layout = try ImageLayout(options: creation.options, size: creation.size)
