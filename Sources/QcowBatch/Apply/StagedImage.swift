@@ -43,12 +43,14 @@ struct StagedImage {
   }
 
   /// The files `plan` stages: the image, and the external data file a `create` entry makes.
-  static func files(of plan: ImagePlan, originals: [String: FileIdentity]) throws -> [StagedImage] {
+  static func files(
+    of plan: ImagePlan, originals: [String: FileIdentity], source: String? = nil
+  ) throws -> [StagedImage] {
     guard let writes = plan.writes else { throw QcowError("'\(plan.entry.path.value)': nothing to stage") }
     let edits = Edits(writes: writes, length: plan.length, cutLength: plan.cutLength)
     let content: Content =
       plan.creation.map { .created($0.options, size: $0.size, edits: edits) }
-      ?? .copy(source: plan.source, edits: edits)
+      ?? .copy(source: source ?? plan.source, edits: edits)
     var files = [
       try StagedImage(
         name: plan.entry.path.value, path: plan.target, content: content, original: originals[plan.target])

@@ -9,6 +9,8 @@ struct ManifestLoader {
 
   private(set) var diagnostics: [ManifestDiagnostic] = []
   private let directory: String
+  /// The targets of every entry, canonical: a `from` may name one (it is built first).
+  private var entryTargets: Set<String> = []
 
   private init(directory: String) {
     self.directory = directory
@@ -73,6 +75,13 @@ struct ManifestLoader {
       return nil
     }
     if items.isEmpty { error(list.mark, "'images' is empty") }
+    for item in items {
+      guard case .mapping(let pairs) = item.content,
+        let path = pairs.first(where: { $0.key.scalar == "path" })?.value.scalar,
+        let target = ManifestPaths.canonicalTarget(ManifestPaths.resolve(path, in: directory))
+      else { continue }
+      entryTargets.insert(target)
+    }
     return items.compactMap { image($0) }
   }
 
@@ -84,7 +93,9 @@ struct ManifestLoader {
     if let createNode = keys["create"], keys["from"] != nil {
       error(createNode.mark, "give 'from' or 'create', not both")
     }
-    if let from, let problem = ManifestPaths.fileProblem(ManifestPaths.resolve(from.value, in: directory)) {
+    if let from, !namesEntry(from.value),
+      let problem = ManifestPaths.fileProblem(ManifestPaths.resolve(from.value, in: directory))
+    {
       error(from.mark, "'from' image '\(from.value)' \(problem)")
     }
     if from == nil, keys["create"] == nil, let path,
@@ -100,6 +111,11 @@ struct ManifestLoader {
     }
     guard let path else { return nil }
     return ManifestImage(path: path, from: from, create: create, expect: expect, edits: edits, mark: node.mark)
+  }
+
+  /// Whether `path` is another entry's target.
+  private func namesEntry(_ path: String) -> Bool {
+    ManifestPaths.canonicalTarget(ManifestPaths.resolve(path, in: directory)).map(entryTargets.contains) ?? false
   }
 
   /// The `create` mapping: qemu-img create options by name, scalars only.

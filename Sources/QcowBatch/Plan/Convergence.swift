@@ -9,15 +9,15 @@ enum Convergence {
   /// The size of the chunks compared.
   static let chunk = 1 << 20
 
-  /// `plan`, marked unchanged when its target (and data file) already hold the result.
-  static func checked(_ plan: ImagePlan) -> ImagePlan {
-    guard plan.isValid else { return plan }
+  /// `plan`, marked unchanged when its target (and data file) already hold `result`.
+  static func checked(_ plan: ImagePlan, result: ImageDraft?) -> ImagePlan {
+    guard plan.isValid, let result else { return plan }
     var checked = plan
-    checked.unchanged = (try? isUnchanged(plan)) ?? false
+    checked.unchanged = (try? isUnchanged(plan, result: result)) ?? false
     return checked
   }
 
-  private static func isUnchanged(_ plan: ImagePlan) throws -> Bool {
+  private static func isUnchanged(_ plan: ImagePlan, result: ImageDraft) throws -> Bool {
     guard let writes = plan.writes, let target = try? ImageFile(path: plan.target) else { return false }
     defer { target.close() }
     if let dataFile = plan.dataFile {
@@ -25,7 +25,7 @@ enum Convergence {
       defer { file.close() }
       guard file.size == dataFile.size, try holdsZeros(file, from: 0, to: file.size) else { return false }
     }
-    if plan.creation == nil && plan.entry.from == nil {
+    if plan.creation == nil && plan.entry.from == nil && plan.sourceEntry == nil {
       // Edited in place: unchanged when every write already holds its bytes and the length stays.
       guard plan.length == nil, plan.cutLength == nil else { return false }
       for run in writes.runs {
@@ -35,17 +35,7 @@ enum Convergence {
       }
       return true
     }
-    if let creation = plan.creation {
-      let layout = try ImageLayout(options: creation.options, size: creation.size)
-      return try matches(target, expected: draft(layout, plan, writes), sourceFile: nil)
-    }
-    return try ImageFile.withFile(plan.source) { source in
-      try matches(target, expected: draft(source, plan, writes), sourceFile: source)
-    }
-  }
-
-  private static func draft(_ base: any ImageSource, _ plan: ImagePlan, _ writes: HeaderWrite) -> ImageDraft {
-    ImageDraft(base: base, writes: writes, size: plan.length ?? base.size, cutLength: plan.cutLength)
+    return try matches(target, expected: result, sourceFile: result.base as? ImageFile)
   }
 
   /// Whether `target` reads as `expected`; where `sourceFile` (the base) has a hole and no

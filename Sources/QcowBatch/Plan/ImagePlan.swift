@@ -24,6 +24,8 @@ struct ImagePlan: Sendable {
   var length: UInt64?
   /// The shortest length the edits cut the source to on the way, when shorter than it.
   var cutLength: UInt64?
+  /// The position (in the plan's build order) of the entry whose result is this one's source.
+  var sourceEntry: Int?
   /// Whether the target already holds exactly the result: nothing is staged for it.
   var unchanged = false
   /// What the image edits change, decoded, in order.

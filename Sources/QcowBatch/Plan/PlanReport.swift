@@ -46,7 +46,8 @@ struct PlanReport {
     var out = ""
     for image in plan.images {
       let origin =
-        image.entry.from.map { "from \($0.value)" } ?? (image.entry.create != nil ? "created" : "edited in place")
+        image.entry.from.map { "from \($0.value)" + (image.sourceEntry == nil ? "" : ", built first") }
+        ?? (image.entry.create != nil ? "created" : "edited in place")
       out += "\(image.entry.path.value)  (\(origin))\n"
       if image.unchanged { out += "  unchanged: the target already holds the result\n" }
       for change in PlanReport.fieldChanges(image) {

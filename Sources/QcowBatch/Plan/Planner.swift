@@ -6,34 +6,55 @@ import QcowCore
 enum Planner {
   /// The plan of every image in `manifest`, plus errors that concern several images.
   static func plan(_ manifest: Manifest, force: Bool = false) -> EditPlan {
+    let build = BuildOrder(manifest)
     var images: [ImagePlan] = []
-    for entry in manifest.images {
+    var results: [ImageDraft?] = []
+    var positions: [Int: Int] = [:]
+    var files: [ImageFile] = []
+    // The sources stay open until the plan is done: later entries and the convergence check
+    // read the results through them.
+    defer { files.forEach { $0.close() } }
+    for index in build.order {
+      let entry = manifest.images[index]
       // A new image may take its size from a backing image made earlier in the manifest.
       let pending = { (path: String) -> UInt64? in
         let wanted = ManifestPaths.canonicalTarget(path)
         return images.last { ManifestPaths.canonicalTarget($0.target) == wanted }?.after?.header[.size]
       }
-      images.append(plan(entry, in: manifest.directory, pending: pending))
+      let dependency = build.source[index].flatMap { positions[$0] }
+      let source: Source =
+        dependency.map { .entry(position: $0, result: results[$0], path: images[$0].entry.path.value) } ?? .file
+      var (plan, result) = plan(entry, in: manifest.directory, source: source, pending: pending, files: &files)
+      plan.sourceEntry = dependency
+      positions[index] = images.count
+      images.append(plan)
+      results.append(result)
     }
     checkUniqueTargets(&images)
     if !force {
-      images = images.map(Convergence.checked)
+      images = zip(images, results).map { Convergence.checked($0, result: $1) }
     }
     let spaceErrors = FreeSpace.check(images.filter { !$0.unchanged })
-    return EditPlan(manifest: manifest, images: images, errors: spaceErrors)
+    return EditPlan(manifest: manifest, images: images, errors: build.cycles + spaceErrors)
+  }
+
+  /// Where an entry's image comes from: a file (`from`, or the target edited in place), the
+  /// result of an entry planned before it, or (with `create`) nothing.
+  private enum Source {
+    case file
+    case entry(position: Int, result: ImageDraft?, path: String)
   }
 
   private static func plan(
-    _ entry: ManifestImage, in directory: String, pending: (String) -> UInt64?
-  ) -> ImagePlan {
+    _ entry: ManifestImage, in directory: String, source origin: Source, pending: (String) -> UInt64?,
+    files: inout [ImageFile]
+  ) -> (ImagePlan, ImageDraft?) {
     let target = ManifestPaths.resolve(entry.path.value, in: directory)
     let source = entry.from.map { ManifestPaths.resolve($0.value, in: directory) } ?? target
     var plan = ImagePlan(entry: entry, target: target, source: source)
     let sourceMark = entry.from?.mark ?? entry.path.mark
     let sourceName = entry.from?.value ?? entry.path.value
     let image: any ImageSource
-    var openFile: ImageFile?
-    defer { openFile?.close() }
     do {
       if let create = entry.create {
         // A new image, laid out in memory as qemu-img create would write it; names are
@@ -48,9 +69,12 @@ enum Planner {
           )
         }
         image = layout
+      } else if case .entry(_, let result, let path) = origin {
+        guard let result else { throw QcowError("it is made by the entry for '\(path)', which has errors") }
+        image = result
       } else {
         let file = try ImageFile(path: source)
-        openFile = file
+        files.append(file)
         image = file
       }
       let area = try HeaderArea(reading: image)
@@ -60,9 +84,9 @@ enum Planner {
       let mark = entry.create?.mark ?? sourceMark
       let name = entry.create == nil ? sourceName : entry.path.value
       plan.errors.append(ManifestDiagnostic(mark: mark, message: "'\(name)': \(error)"))
-      return plan
+      return (plan, nil)
     }
-    guard let area = plan.before else { return plan }
+    guard let area = plan.before else { return (plan, nil) }
     for expectation in entry.expect {
       let (field, wanted) = expectation.value
       let actual = area.header[field]
@@ -101,7 +125,7 @@ enum Planner {
     if let holder = ImageLocks.qemuHolder(of: target) {
       plan.errors.append(ManifestDiagnostic(mark: entry.path.mark, message: "'\(entry.path.value)' \(holder)"))
     }
-    return plan
+    return (plan, plan.errors.isEmpty ? sequence.draft : nil)
   }
 
   private static func checkTargetDirectory(_ plan: inout ImagePlan) {
