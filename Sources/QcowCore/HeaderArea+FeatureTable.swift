@@ -20,8 +20,8 @@ extension HeaderArea {
       }
       data.removeSubrange(entry..<(entry + FeatureTableEntry.size))
     } else {
-      let encoded =
-        [group.tableType, UInt8(bit)] + nameBytes + [UInt8](repeating: 0, count: FeatureTableEntry.size - 2 - nameBytes.count)
+      let padding = [UInt8](repeating: 0, count: FeatureTableEntry.size - 2 - nameBytes.count)
+      let encoded = [group.tableType, UInt8(bit)] + nameBytes + padding
       if let entry {
         data.replaceSubrange(entry..<(entry + FeatureTableEntry.size), with: encoded)
       } else {

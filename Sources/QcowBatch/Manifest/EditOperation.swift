@@ -117,7 +117,8 @@ enum EditOperation: String, CaseIterable, Sendable {
       return "Add a header extension, its data from 'data', 'hex' or 'file' (empty without any)."
     case .delHeaderExt: return "Remove every header extension with the magic; an error when there is none."
     case .setBackingFile:
-      return "Point at a backing file as 'qemu-img rebase -u' does, rewriting the header area as QEMU does; null removes it."
+      return
+        "Point at a backing file as 'qemu-img rebase -u' does, rewriting the header area as QEMU does; null removes it."
     case .setDataFile: return "Name the external data file as 'qemu-img amend -o data_file=' does."
     case .setFeatureName: return "Name a feature bit in the feature name table (added when missing)."
     case .delFeatureName: return "Remove a feature bit's name from the feature name table."

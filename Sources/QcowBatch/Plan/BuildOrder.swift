@@ -11,7 +11,9 @@ struct BuildOrder {
   /// The order of `manifest`'s entries.
   init(_ manifest: Manifest) {
     let images = manifest.images
-    let targets = images.map { ManifestPaths.canonicalTarget(ManifestPaths.resolve($0.path.value, in: manifest.directory)) }
+    let targets = images.map {
+      ManifestPaths.canonicalTarget(ManifestPaths.resolve($0.path.value, in: manifest.directory))
+    }
     func entry(naming path: String) -> Int? {
       guard let wanted = ManifestPaths.canonicalTarget(path) else { return nil }
       return targets.firstIndex { $0 == wanted }

@@ -49,8 +49,9 @@ enum Convergence {
         guard try holdsZeros(target, from: offset, to: end) else { return false }
       } else {
         let count = Int(end - offset)
-        guard try target.read(at: offset, count: count, what: "the target")
-          == expected.read(at: offset, count: count, what: "the result")
+        guard
+          try target.read(at: offset, count: count, what: "the target")
+            == expected.read(at: offset, count: count, what: "the result")
         else { return false }
       }
       offset = end

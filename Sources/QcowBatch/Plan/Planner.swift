@@ -13,7 +13,9 @@ enum Planner {
     var files: [ImageFile] = []
     // The sources stay open until the plan is done: later entries and the convergence check
     // read the results through them.
-    defer { files.forEach { $0.close() } }
+    defer {
+      for file in files { file.close() }
+    }
     for index in build.order {
       let entry = manifest.images[index]
       // A new image may take its size from a backing image made earlier in the manifest.
@@ -102,6 +104,7 @@ enum Planner {
     let sequence = EditSequence(entry: entry, source: image, area: area)
     plan.after = sequence.area
     plan.changes = sequence.changes
+    let prefix = "'\(entry.path.value)': "
     if let magic = plan.before?.header[.magic], magic != HeaderArea.magic, sequence.headerFailed,
       let failure = sequence.errors.last
     {
@@ -112,7 +115,7 @@ enum Planner {
           mark: sourceMark,
           message: "'\(sourceName)': not a qcow2 image: magic is \(FieldFormat.hex.render(magic)), "
             + "expected 0x514649fb; the result cannot be written: "
-            + failure.message.replacingOccurrences(of: "'\(entry.path.value)': ", with: "")))
+            + String(failure.message.dropFirst(failure.message.hasPrefix(prefix) ? prefix.count : 0))))
     } else {
       plan.errors += sequence.errors
     }
