@@ -24,6 +24,10 @@ struct ApplyCommand: ParsableCommand {
   var force = false
 
   func run() throws {
+    // A saved plan names its manifest; everything it recorded must still hold.
+    let saved = try SavedPlan.read(options.manifest)
+    var options = self.options
+    if let saved { options.manifest = saved.manifest }
     let manifest = try options.load(forApply: true)
     let targets = manifest.images.map { ManifestPaths.resolve($0.path.value, in: manifest.directory) }
     // A missing directory is not locked: the plan reports it against the manifest.
@@ -46,6 +50,12 @@ struct ApplyCommand: ParsableCommand {
     for target in targets { originals[target] = FileIdentity(path: target) }
     let plan = Planner.plan(manifest, force: force)
     let report = PlanReport(plan: plan)
+    if let saved {
+      let stale = SavedPlan.staleness(saved: saved, current: SavedPlan(plan, document: report.json()))
+      guard stale.isEmpty else {
+        throw QcowError("the saved plan '\(self.options.manifest)' is stale: " + stale.joined(separator: "; "))
+      }
+    }
     guard plan.isValid, !dryRun else {
       emit(report, errors: plan.allErrors, applied: false)
       if !plan.isValid { throw ExitCode.failure }
