@@ -62,7 +62,11 @@ enum EditParser {
       throw ArgumentError(message: "empty edit")
     }
     let rest = words.count > 1 ? String(words[1]) : ""
-    let operandCount = EditOperation(rawValue: operation)?.operands.count ?? 2
+    if let known = EditOperation(rawValue: operation), !known.hasOneLineForm {
+      throw ArgumentError(
+        message: "'\(operation)' has no one-line form: write it as a mapping, e.g. '\(operation): {...}'")
+    }
+    let operandCount = max(1, EditOperation(rawValue: operation)?.operands.count ?? 2)
     var operands = rest.split(separator: " ", maxSplits: operandCount - 1, omittingEmptySubsequences: true)
       .map(String.init)
     if operation == EditOperation.addHeaderExt.rawValue, operands.count == 1 { operands.append("") }

@@ -21,14 +21,18 @@ struct BuildGraphTests {
     return lines.joined(separator: "\n") + "\n"
   }()
 
-  static let images = (0..<10).map { "v\($0).qcow2" } + ["base.qcow2"]
+  /// A new directory holding `text` as `m.yaml`, and the manifest's URL.
+  static func directory(with text: String) throws -> (URL, URL) {
+    let directory = try TestSupport.makeTemporaryDirectory("qcow-batch-graph")
+    let manifest = directory.appendingPathComponent("m.yaml")
+    try Data(text.utf8).write(to: manifest)
+    return (directory, manifest)
+  }
 
   @Test("ten variants of a base the manifest creates, one of them from another variant")
   func variants() throws {
-    let directory = try TestSupport.makeTemporaryDirectory("qcow-batch-graph")
+    let (directory, manifest) = try BuildGraphTests.directory(with: BuildGraphTests.manifest)
     defer { try? FileManager.default.removeItem(at: directory) }
-    let manifest = directory.appendingPathComponent("m.yaml")
-    try Data(BuildGraphTests.manifest.utf8).write(to: manifest)
     let plan = try TestSupport.qcowBatch(["plan", manifest.path])
     // The base is built first, v3 before v9.
     let order = plan.out.split(separator: "\n").filter { !$0.hasPrefix(" ") && $0.contains(".qcow2") }
@@ -56,10 +60,8 @@ struct BuildGraphTests {
 
   @Test("a failure in the last variant leaves none of them, and no base, behind")
   func failureLeavesNothing() throws {
-    let directory = try TestSupport.makeTemporaryDirectory("qcow-batch-graph")
+    let (directory, manifest) = try BuildGraphTests.directory(with: BuildGraphTests.manifest)
     defer { try? FileManager.default.removeItem(at: directory) }
-    let manifest = directory.appendingPathComponent("m.yaml")
-    try Data(BuildGraphTests.manifest.utf8).write(to: manifest)
     let result = try ApplyRun.run(manifest.path, environment: ["QCOW_BATCH_TEST_FAIL_RENAME=11"])
     #expect(result.status == 1)
     let left = try FileManager.default.contentsOfDirectory(atPath: directory.path)

@@ -9,7 +9,8 @@ struct ManifestLoader {
 
   private(set) var diagnostics: [ManifestDiagnostic] = []
   private let directory: String
-  /// The targets of every entry, canonical: a `from` may name one (it is built first).
+  /// The targets of the entries that make their file, canonical: a `from` may name one (it
+  /// is built first).
   private var entryTargets: Set<String> = []
 
   private init(directory: String) {
@@ -76,7 +77,10 @@ struct ManifestLoader {
     }
     if items.isEmpty { error(list.mark, "'images' is empty") }
     for item in items {
+      // Entries that make their file (from or create): one edited in place names a file that
+      // must exist anyway.
       guard case .mapping(let pairs) = item.content,
+        pairs.contains(where: { $0.key.scalar == "from" || $0.key.scalar == "create" }),
         let path = pairs.first(where: { $0.key.scalar == "path" })?.value.scalar,
         let target = ManifestPaths.canonicalTarget(ManifestPaths.resolve(path, in: directory))
       else { continue }

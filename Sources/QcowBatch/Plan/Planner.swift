@@ -72,7 +72,7 @@ enum Planner {
         }
         image = layout
       } else if case .entry(_, let result, let path) = origin {
-        guard let result else { throw QcowError("it is made by the entry for '\(path)', which has errors") }
+        guard let result else { throw QcowError("the entry that makes it ('\(path)') has errors") }
         image = result
       } else {
         let file = try ImageFile(path: source)
