@@ -93,6 +93,13 @@ import Testing
       #expect(pattern.hasPrefix("^ *\(name) "), "\(pattern)")
     }
     #expect(SchemaCheck.properties(schema, ["definitions", "create"]) == CreateOptions.names.sorted())
+    let enums = [
+      (operations.dropLast(), EditOperation.names), (["definitions", "create"], CreateOptions.names),
+      (["definitions", "image", "properties", "expect"], HeaderField.all.map(\.name)),
+    ]
+    for (path, names) in enums {
+      #expect(SchemaCheck.object(schema, path + ["propertyNames"])["enum"] as? [String] == names, "\(path)")
+    }
     let fields = HeaderField.all.map(\.name)
     let image = ["definitions", "image", "properties"]
     #expect(SchemaCheck.properties(schema, image + ["expect"]) == fields.sorted())

@@ -59,6 +59,7 @@ enum ManifestSchema {
           ("type", .string("object")),
           ("minProperties", .number(1)),
           ("maxProperties", .number(1)),
+          ("propertyNames", names(EditOperation.names)),
           ("properties", .object(operations)),
           ("additionalProperties", .bool(false)),
         ])
@@ -100,7 +101,8 @@ enum ManifestSchema {
         (field.name, described(SchemaPatterns.summary(of: field), SchemaPatterns.number(maximum: field.maximum)))
       }
       return .object([
-        ("type", .string("object")), ("properties", .object(fields)), ("additionalProperties", .bool(false)),
+        ("type", .string("object")), ("propertyNames", names(HeaderField.all.map(\.name))),
+        ("properties", .object(fields)), ("additionalProperties", .bool(false)),
       ])
     case .edits: return reference("edits")
     case .creation: return reference("create")
@@ -174,6 +176,7 @@ enum ManifestSchema {
     return .object([
       ("description", .string("qemu-img create options; a 'size', or a 'backing_file' to take it from.")),
       ("type", .string("object")),
+      ("propertyNames", names(CreateOptions.names)),
       ("properties", .object(options)),
       ("additionalProperties", .bool(false)),
       (
@@ -192,6 +195,11 @@ enum ManifestSchema {
     var text = description
     if case .string(let own)? = members.first(where: { $0.0 == "description" })?.1 { text += " " + own }
     return .object([("description", .string(text))] + members.filter { $0.0 != "description" })
+  }
+
+  /// Keys that must be one of `names`.
+  private static func names(_ names: [String]) -> JSONValue {
+    .object([("enum", .array(names.map(JSONValue.string)))])
   }
 
   /// A reference to the definition `name`.
