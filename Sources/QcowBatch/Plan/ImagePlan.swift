@@ -22,7 +22,10 @@ struct ImagePlan: Sendable {
   var writes: HeaderWrite?
   /// The staged copy's new length, when the edits cut or grow the file.
   var length: UInt64?
-  /// What the image edits change, decoded, in order.
+  /// The result in memory, for a `create` entry, so that setup steps of later entries can
+  /// read it as their backing image.
+  var result: ImageDraft?
+  /// What the setup steps and image edits change, decoded, in order.
   var changes: [ImageChange] = []
   /// The problems found, in manifest order.
   var errors: [ManifestDiagnostic] = []

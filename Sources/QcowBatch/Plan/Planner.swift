@@ -13,7 +13,12 @@ enum Planner {
         let wanted = ManifestPaths.canonicalTarget(path)
         return images.last { ManifestPaths.canonicalTarget($0.target) == wanted }?.after?.header[.size]
       }
-      images.append(plan(entry, in: manifest.directory, pending: pending))
+      // Setup steps read a backing image made earlier in the manifest as planned.
+      let planned = { (path: String) -> (any ImageSource)? in
+        let wanted = ManifestPaths.canonicalTarget(path)
+        return images.last { ManifestPaths.canonicalTarget($0.target) == wanted }?.result
+      }
+      images.append(plan(entry, in: manifest.directory, pending: pending, planned: planned))
     }
     checkUniqueTargets(&images)
     let spaceErrors = FreeSpace.check(images)
@@ -21,7 +26,8 @@ enum Planner {
   }
 
   private static func plan(
-    _ entry: ManifestImage, in directory: String, pending: (String) -> UInt64?
+    _ entry: ManifestImage, in directory: String, pending: (String) -> UInt64?,
+    planned: (String) -> (any ImageSource)?
   ) -> ImagePlan {
     let target = ManifestPaths.resolve(entry.path.value, in: directory)
     let source = entry.from.map { ManifestPaths.resolve($0.value, in: directory) } ?? target
@@ -59,7 +65,23 @@ enum Planner {
       plan.errors.append(ManifestDiagnostic(mark: mark, message: "'\(name)': \(error)"))
       return plan
     }
-    guard let area = plan.before else { return plan }
+    guard var area = plan.before else { return plan }
+    var start = ImageDraft(base: image)
+    if !entry.setup.isEmpty {
+      let setup = SetupSequence(entry: entry, draft: start, target: target, backing: planned)
+      plan.changes = setup.changes
+      guard setup.errors.isEmpty else {
+        plan.errors += setup.errors
+        return plan
+      }
+      start = setup.draft
+      do {
+        area = try HeaderArea(reading: start)
+      } catch {
+        plan.errors.append(ManifestDiagnostic(mark: entry.mark, message: "after the setup steps: \(error)"))
+        return plan
+      }
+    }
     for expectation in entry.expect {
       let (field, wanted) = expectation.value
       let actual = area.header[field]
@@ -72,9 +94,9 @@ enum Planner {
           ))
       }
     }
-    let sequence = EditSequence(entry: entry, source: image, area: area)
+    let sequence = EditSequence(entry: entry, draft: start, area: area)
     plan.after = sequence.area
-    plan.changes = sequence.changes
+    plan.changes += sequence.changes
     if let magic = plan.before?.header[.magic], magic != HeaderArea.magic, sequence.headerFailed,
       let failure = sequence.errors.last
     {
@@ -92,6 +114,7 @@ enum Planner {
     if sequence.errors.isEmpty {
       plan.writes = sequence.draft.writes
       plan.length = sequence.draft.size == image.size ? nil : sequence.draft.size
+      if entry.create != nil { plan.result = sequence.draft }
     }
     checkTargetDirectory(&plan)
     if let holder = ImageLocks.qemuHolder(of: target) {
