@@ -93,6 +93,12 @@ struct RefcountAllocator {
     }
   }
 
+  /// The clusters punched out since the last call, emptying the list.
+  mutating func takeDiscarded() -> [UInt64] {
+    defer { discarded = [] }
+    return discarded
+  }
+
   /// `qcow2_free_clusters`: drops one reference to each cluster of the range. With `discard`,
   /// clusters left unreferenced are punched out, as QEMU passes the discard to the file.
   mutating func free(offset: UInt64, length: UInt64, discard: Bool) throws {

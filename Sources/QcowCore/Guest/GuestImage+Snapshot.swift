@@ -50,6 +50,7 @@ extension GuestImage {
     if count > 0 {
       let oldSize = existing.reduce(0) { ($0 + 7) / 8 * 8 + UInt64($1.bytes.count) }
       try refcounts.free(offset: oldOffset, length: oldSize, discard: true)
+      try punchDiscarded()
     }
   }
 

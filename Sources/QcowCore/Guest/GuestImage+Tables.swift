@@ -72,11 +72,13 @@ extension GuestImage {
     case .compressed:
       let (offset, length) = compressedRange(entry)
       try refcounts.free(offset: offset, length: length, discard: discard)
+      try punchDiscarded()
     case .normal, .zeroAllocated:
       guard geometry.offsetInCluster(entry.offset) == 0 else {
         throw QcowError("cluster offset \(FieldFormat.hex.render(entry.offset)) is not cluster-aligned")
       }
       try refcounts.free(offset: entry.offset, length: geometry.clusterSize, discard: discard)
+      try punchDiscarded()
     case .zeroPlain, .unallocated:
       break
     }

@@ -109,9 +109,17 @@ struct GuestImage {
     try draft.write(bytes, at: offset)
   }
 
+  /// Punches out the clusters freed with discards passed down, as QEMU does before it
+  /// allocates again: they read as zeros until something is written there.
+  mutating func punchDiscarded() throws {
+    for offset in refcounts.takeDiscarded() where offset < draft.size {
+      let count = min(geometry.clusterSize, draft.size - offset)
+      try draft.write([UInt8](repeating: 0, count: Int(count)), at: offset)
+    }
+  }
+
   /// Writes back what the caches hold: the L2 tables and refcount blocks changed (whole
-  /// clusters), the refcount table entries, the L1 entries, then punches out the clusters
-  /// freed with discards passed down. Returns the draft.
+  /// clusters), the refcount table entries and the L1 entries. Returns the draft.
   mutating func finish() throws -> ImageDraft {
     for offset in dirtyL2.sorted() {
       guard let table = l2Tables[offset] else { continue }
@@ -128,14 +136,18 @@ struct GuestImage {
       guard let values = refcounts.refblocks[offset] else { continue }
       try put(refcounts.encodedBlock(values), at: offset)
     }
+    let header = area.header
+    if refcounts.tableOffset != header[.refcountTableOffset] || refcounts.tableClusters != header[.refcountTableClusters] {
+      // qcow2_refcount_area points the header at the moved table.
+      var fields: [UInt8] = []
+      fields.appendBigEndian(refcounts.tableOffset, width: 8)
+      fields.appendBigEndian(refcounts.tableClusters, width: 4)
+      try put(fields, at: UInt64(HeaderField.refcountTableOffset.offset))
+    }
     for index in changedL1.sorted() {
       var bytes: [UInt8] = []
       bytes.appendBigEndian(l1[index], width: 8)
       try put(bytes, at: l1Offset + UInt64(index) * 8)
-    }
-    for offset in refcounts.discarded where offset < draft.size {
-      let count = min(geometry.clusterSize, draft.size - offset)
-      try draft.write([UInt8](repeating: 0, count: Int(count)), at: offset)
     }
     dirtyL2 = []
     changedL1 = []
