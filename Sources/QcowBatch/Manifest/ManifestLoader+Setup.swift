@@ -66,6 +66,7 @@ extension ManifestLoader {
     case .write: return .write(offset: offset, length: length, pattern: pattern)
     case .writeZeroes: return .writeZeroes(offset: offset, length: length)
     case .discard: return .discard(offset: offset, length: length)
+    case .writeCompressed: return .writeCompressed(offset: offset, length: length, pattern: pattern)
     case .snapshot: return nil
     }
   }

@@ -3,6 +3,7 @@ enum SetupOperation: String, CaseIterable, Sendable {
   case write
   case writeZeroes = "write-zeroes"
   case discard
+  case writeCompressed = "write-compressed"
   case snapshot
 
   /// Every step name.
@@ -13,7 +14,7 @@ enum SetupOperation: String, CaseIterable, Sendable {
     let offset = ManifestKey("offset", required: true, .size, "The guest offset (size suffixes allowed: 64k, 1M).")
     let length = ManifestKey("length", required: true, .size, "The number of guest bytes.")
     switch self {
-    case .write:
+    case .write, .writeCompressed:
       return ManifestMapping([
         offset, length, ManifestKey("pattern", .byte, "The byte written (default 0xcd, as qemu-io writes)."),
       ])
@@ -35,6 +36,9 @@ enum SetupOperation: String, CaseIterable, Sendable {
     case .write: return "Write a byte pattern, as qemu-io -c \"write -P PATTERN OFFSET LENGTH\" does."
     case .writeZeroes: return "Write zeros, as qemu-io -c \"write -z OFFSET LENGTH\" does (zero flags where it can)."
     case .discard: return "Discard guest data, as qemu-io -c \"discard OFFSET LENGTH\" does."
+    case .writeCompressed:
+      return "Write a byte pattern compressed, as qemu-io -c \"write -c -P PATTERN OFFSET LENGTH\" does "
+        + "(whole clusters, each compressed on its own with the image's compression type)."
     case .snapshot: return "Take an internal snapshot, as qemu-img snapshot -c NAME does."
     }
   }

@@ -106,7 +106,7 @@ struct RefcountAllocator {
   }
 
   /// `alloc_clusters_noref`: the first run of free clusters from the free index.
-  private mutating func allocateUnreferenced(_ size: UInt64) -> UInt64 {
+  mutating func allocateUnreferenced(_ size: UInt64) -> UInt64 {
     let count = (size + clusterSize - 1) >> UInt64(clusterBits)
     var found: UInt64 = 0
     while found < count {

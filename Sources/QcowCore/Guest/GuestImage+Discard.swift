@@ -1,8 +1,10 @@
 extension GuestImage {
   /// qemu-io `discard`: the clusters wholly inside the range (and a partial last cluster that
-  /// ends the image) read as zeros afterwards on version 3 (or from the backing file on
-  /// version 2), and their host clusters are released and punched out of the file.
+  /// ends the image) read as zeros afterwards on version 3 (a version 2 image without a backing file reads them unallocated; with one, QEMU ignores
+  /// the discard), and their host clusters are released and punched out of the file.
   mutating func discard(at guest: UInt64, length: UInt64) throws {
+    // Without zero flags, a discard would show stale backing data: QEMU ignores it.
+    if version < 3 && backing != nil { return }
     let cs = geometry.clusterSize
     let start = geometry.roundUp(guest, to: cs)
     var end = geometry.startOfCluster(guest + length)

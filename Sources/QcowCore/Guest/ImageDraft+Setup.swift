@@ -24,6 +24,8 @@ extension ImageDraft {
     case .write(let offset, let length, let pattern): try image.write(pattern: pattern, at: offset, length: length)
     case .writeZeroes(let offset, let length): try image.writeZeroes(at: offset, length: length)
     case .discard(let offset, let length): try image.discard(at: offset, length: length)
+    case .writeCompressed(let offset, let length, let pattern):
+      try image.writeCompressed(pattern: pattern, at: offset, length: length)
     case .snapshot(let name, let seconds, let nanoseconds):
       try image.createSnapshot(name: Array(name.utf8), seconds: seconds, nanoseconds: nanoseconds)
     }

@@ -8,6 +8,9 @@ extension SetupOutcome {
     case .write(let offset, let length, let pattern):
       what = "write"
       place = "guest \(FieldFormat.hex.render(offset))+\(length) of \(FieldFormat.hex.render(UInt64(pattern)))"
+    case .writeCompressed(let offset, let length, let pattern):
+      what = "write-compressed"
+      place = "guest \(FieldFormat.hex.render(offset))+\(length) of \(FieldFormat.hex.render(UInt64(pattern)))"
     case .writeZeroes(let offset, let length):
       what = "write-zeroes"
       place = "guest \(FieldFormat.hex.render(offset))+\(length)"
