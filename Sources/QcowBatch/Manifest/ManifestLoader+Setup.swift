@@ -32,10 +32,6 @@ extension ManifestLoader {
     guard let keys = mapping(pair.value, operation.mapping) else { return nil }
     if operation == .snapshot {
       guard let nameNode = keys["name"], let snapshotName = string(nameNode, what: "name") else { return nil }
-      guard !snapshotName.isEmpty else {
-        error(nameNode.mark, "'name' is empty")
-        return nil
-      }
       let date: UInt64?
       if let dateNode = keys["date"] {
         guard let value = number(dateNode, what: "date") else { return nil }

@@ -19,6 +19,11 @@ extension GuestImage {
     else {
       throw QcowError("a compressed write must start on a cluster and cover whole clusters (Invalid argument)")
     }
+    if length == 0 {
+      // QEMU aligns the end of the file to a sector instead.
+      draft.truncate(to: geometry.roundUp(draft.size, to: 512))
+      return
+    }
     var freeByteOffset: UInt64 = 0
     var offset = guest
     while offset < guest + length {

@@ -3,7 +3,7 @@
 /// memory, and written back to the draft by `finish()` as QEMU's caches leave them on disk.
 struct GuestImage {
   /// The image with every write made so far.
-  private(set) var draft: ImageDraft
+  var draft: ImageDraft
   let area: HeaderArea
   let geometry: ClusterGeometry
   let version: UInt64

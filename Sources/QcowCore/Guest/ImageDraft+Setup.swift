@@ -13,6 +13,12 @@ extension ImageDraft {
     let backing = try GuestBacking.open(below: area, directory: directory, open: open, depth: 0)
     var image = try GuestImage(draft: self, area: area, backing: backing)
     if let (offset, length) = step.range {
+      guard length <= GuestImage.requestLimit else {
+        throw QcowError("length cannot exceed \(GuestImage.requestLimit), given \(length) (qemu-io's limit)")
+      }
+      if case .writeCompressed = step, offset % 512 != 0 || length % 512 != 0 {
+        throw QcowError("\(offset % 512 != 0 ? "offset \(offset)" : "length \(length)") is not sector-aligned")
+      }
       let (end, overflow) = offset.addingReportingOverflow(length)
       guard !overflow, end <= image.geometry.virtualSize else {
         throw QcowError(
@@ -27,7 +33,11 @@ extension ImageDraft {
     case .writeCompressed(let offset, let length, let pattern):
       try image.writeCompressed(pattern: pattern, at: offset, length: length)
     case .snapshot(let name, let seconds, let nanoseconds):
-      try image.createSnapshot(name: Array(name.utf8), seconds: seconds, nanoseconds: nanoseconds)
+      do {
+        try image.createSnapshot(name: Array(name.utf8), seconds: seconds, nanoseconds: nanoseconds)
+      } catch {
+        throw QcowError("Could not create snapshot '\(name)': \(error)")
+      }
     }
     let allocated = image.refcounts.referencedCount - before
     let lengthBefore = size
