@@ -1,6 +1,7 @@
 import Glibc
 
-/// Checks that each filesystem has room for the staged copies of its targets.
+/// Checks that each filesystem has room for the staged copies of its targets and the data
+/// their plans write.
 enum FreeSpace {
   /// One error per filesystem that lacks room for the copies staged on it.
   static func check(_ images: [ImagePlan]) -> [ManifestDiagnostic] {
@@ -10,9 +11,11 @@ enum FreeSpace {
       var source = stat()
       var target = stat()
       var space = statvfs()
-      guard stat(image.source, &source) == 0, stat(directory, &target) == 0, statvfs(directory, &space) == 0
-      else { continue }
-      let bytes = UInt64(max(0, source.st_blocks)) * 512
+      guard stat(directory, &target) == 0, statvfs(directory, &space) == 0 else { continue }
+      // The copy of the source (none for a new image), plus what the plan writes over it:
+      // setup steps may add much data.
+      let copied = image.creation == nil && stat(image.source, &source) == 0 ? UInt64(max(0, source.st_blocks)) * 512 : 0
+      let bytes = copied + UInt64(image.writes?.byteCount ?? 0)
       let available = UInt64(space.f_bavail).multipliedReportingOverflow(by: UInt64(space.f_frsize))
       let device = UInt64(target.st_dev)
       let previous = needed[device]?.bytes ?? 0
