@@ -115,7 +115,8 @@ struct CrashSafetyTests {
       return statvfs(mountPoint, &space) == 0 ? UInt64(space.f_bavail) * UInt64(space.f_frsize) : 0
     }
     let spare = available()
-    try #require(FileManager.default.createFile(atPath: scratch.path("small/filler"), contents: Data(count: Int(spare))))
+    try #require(
+      FileManager.default.createFile(atPath: scratch.path("small/filler"), contents: Data(count: Int(spare))))
     let asked = try TestSupport.qcowBatch(["plan", manifest]).err
     try FileManager.default.removeItem(atPath: scratch.path("small/filler"))
     let figure = asked.components(separatedBy: "need ").dropFirst().first?.prefix { $0.isNumber }

@@ -26,7 +26,8 @@ enum CrashScenario {
       at("m.yaml"),
       [
         ApplyEntry(
-          path: "a.qcow2", setup: ["write: {offset: 0, length: 64k, pattern: 0x2a}", "write: {offset: 1M, length: 512}"],
+          path: "a.qcow2",
+          setup: ["write: {offset: 0, length: 64k, pattern: 0x2a}", "write: {offset: 1M, length: 512}"],
           edits: [ApplyEdit.lazyRefcounts]),
         ApplyEntry(path: "b.qcow2", from: "template.qcow2", edits: [ApplyEdit.mark("b-new")]),
         ApplyEntry(

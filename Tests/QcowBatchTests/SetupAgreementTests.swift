@@ -25,7 +25,8 @@ import Testing
       // Compared as one Bool: a failed == of two Data values would be diffed element by element.
       let same = qemu == ours
       let difference = same ? nil : zip(qemu, ours).enumerated().first { $0.element.0 != $0.element.1 }?.offset
-      #expect(same, "\(qemu.count) and \(ours.count) bytes; first difference at \(difference ?? min(qemu.count, ours.count))")
+      #expect(
+        same, "\(qemu.count) and \(ours.count) bytes; first difference at \(difference ?? min(qemu.count, ours.count))")
     } else {
       try run(["qemu-img", "compare", "-f", "qcow2", "-F", "qcow2", "qemu.qcow2", "ours.qcow2"], in: directory)
     }

@@ -32,7 +32,8 @@ extension SetupCase {
   ]
   /// Discards of data, aligned and not, then a write into a discarded cluster.
   static let discards: [SetupCaseStep] = [
-    .write(0, 256 * k, pattern: 0x2a), .discard(64 * k, 128 * k), .discard(1000, 70 * k), .write(70 * k, k, pattern: 0x55),
+    .write(0, 256 * k, pattern: 0x2a), .discard(64 * k, 128 * k), .discard(1000, 70 * k),
+    .write(70 * k, k, pattern: 0x55),
     .discard(2 * m, 2 * m),
   ]
   /// Snapshots between writes: COPIED flags, shared clusters copied on write, a name taken twice.
@@ -71,10 +72,15 @@ extension SetupCase {
         cases.append(SetupCase("discard", options, backing: backing, discards))
       }
     }
-    for options in [[("cluster_size", "512")], [("cluster_size", "512"), ("refcount_bits", "64")], [("refcount_bits", "64")]] {
+    for options in [
+      [("cluster_size", "512")], [("cluster_size", "512"), ("refcount_bits", "64")], [("refcount_bits", "64")],
+    ] {
       cases.append(SetupCase("second refcount block, moved refcount table", options, large))
     }
-    for options in [[], [("compression_type", "zstd")], [("cluster_size", "512")], [("extended_l2", "on")], [("compat", "0.10")], [("refcount_bits", "1")]] {
+    for options in [
+      [], [("compression_type", "zstd")], [("cluster_size", "512")], [("extended_l2", "on")], [("compat", "0.10")],
+      [("refcount_bits", "1")],
+    ] {
       let cs = options.first { $0.0 == "cluster_size" }.flatMap { UInt64($0.1) } ?? 65536
       cases.append(
         SetupCase(
@@ -87,8 +93,14 @@ extension SetupCase {
         SetupCase(
           "compressed clusters, several at once", options, exact: false, [.compressed(16 * cs, 8 * cs, pattern: 0x5e)]))
     }
-    cases.append(SetupCase("compressed over a backing file", [], backing: .qcow2, [.compressed(0, 64 * k, pattern: 1), .write(5, 5, pattern: 2)]))
-    cases.append(SetupCase("an image size that ends mid-cluster", [], size: 1_000_448, [.write(900_000, 100_448, pattern: 0x2a), .discard(983_040, 17_408), .zeroes(0, 1_000_448)]))
+    cases.append(
+      SetupCase(
+        "compressed over a backing file", [], backing: .qcow2,
+        [.compressed(0, 64 * k, pattern: 1), .write(5, 5, pattern: 2)]))
+    cases.append(
+      SetupCase(
+        "an image size that ends mid-cluster", [], size: 1_000_448,
+        [.write(900_000, 100_448, pattern: 0x2a), .discard(983_040, 17_408), .zeroes(0, 1_000_448)]))
     return cases
   }()
 }

@@ -45,7 +45,8 @@ import Testing
     #expect(applied.status == 0, "\(applied.err)")
     let get = try TestSupport.qcowBatch(["get", directory.appendingPathComponent("a.qcow2").path, "l2[vaddr=0]"])
     #expect(get.out == "l2[vaddr=0x0] at 0x40000: 0x8000000000050000 (offset 0x50000 copied)\n", "\(get.out)")
-    let read = try TestSupport.tool("qemu-io", ["-r", "-f", "qcow2", "-c", "read -P 0x2a 0 64k", "a.qcow2"], directory: directory)
+    let read = try TestSupport.tool(
+      "qemu-io", ["-r", "-f", "qcow2", "-c", "read -P 0x2a 0 64k", "a.qcow2"], directory: directory)
     #expect(read.status == 0 && !read.out.contains("failed"), "\(read.out)")
   }
 
@@ -89,7 +90,11 @@ import Testing
       #expect(same, "\(name) differs from QEMU's")
     }
     let read = try TestSupport.tool(
-      "qemu-io", ["-r", "-f", "qcow2", "-c", "read -P 0x61 0 1000", "-c", "read -P 0x62 1000 3000", "-c", "read -P 0x61 4000 1044576", "top.qcow2"],
+      "qemu-io",
+      [
+        "-r", "-f", "qcow2", "-c", "read -P 0x61 0 1000", "-c", "read -P 0x62 1000 3000", "-c",
+        "read -P 0x61 4000 1044576", "top.qcow2",
+      ],
       directory: ours)
     #expect(read.status == 0 && !read.out.contains("failed"), "\(read.out)")
   }
@@ -100,14 +105,14 @@ import Testing
     defer { try? FileManager.default.removeItem(at: directory) }
     let manifest = directory.appendingPathComponent("m.yaml").path
     try """
-      version: 1
-      images:
-        - path: a.qcow2
-          create: {size: 64M}
-          setup:
-            - snapshot: {name: s}
+    version: 1
+    images:
+      - path: a.qcow2
+        create: {size: 64M}
+        setup:
+          - snapshot: {name: s}
 
-      """.write(toFile: manifest, atomically: true, encoding: .utf8)
+    """.write(toFile: manifest, atomically: true, encoding: .utf8)
     let image = directory.appendingPathComponent("a.qcow2").path
     let fixed = try ApplyRun.run(manifest, ["-q"], environment: ["SOURCE_DATE_EPOCH=1234567890"])
     try #require(fixed.status == 0, "\(fixed.err)")

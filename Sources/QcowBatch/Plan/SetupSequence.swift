@@ -14,7 +14,7 @@ struct SetupSequence {
   init(entry: ManifestImage, draft start: ImageDraft, target: String, backing: (String) -> (any ImageSource)?) {
     draft = start
     var opened: [ImageFile] = []
-    defer { opened.forEach { $0.close() } }
+    defer { for file in opened { file.close() } }
     let open = { (path: String) throws -> any ImageSource in
       if let planned = backing(path) { return planned }
       let file = try ImageFile(path: path)

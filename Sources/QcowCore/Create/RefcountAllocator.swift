@@ -143,7 +143,8 @@ struct RefcountAllocator {
       guard decrease ? old > 0 : old < refcountMax else {
         _ = try? updateRefcount(offset: offset, length: clusterOffset - offset, decrease: !decrease)
         throw QcowError(
-          "Invalid argument: the refcount of cluster \(index) would \(decrease ? "drop below 0" : "pass \(refcountMax)")")
+          "Invalid argument: the refcount of cluster \(index) would \(decrease ? "drop below 0" : "pass \(refcountMax)")"
+        )
       }
       let value = decrease ? old - 1 : old + 1
       if value == 0 && index < freeClusterIndex { freeClusterIndex = index }

@@ -28,20 +28,12 @@ enum ClusterCompression {
   private static func deflateCompress(_ input: [UInt8], into output: inout [UInt8]) throws -> Int? {
     var stream = z_stream()
     let size = Int32(MemoryLayout<z_stream>.size)
-    guard deflateInit2_(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -12, 9, Z_DEFAULT_STRATEGY, zlibVersion(), size) == Z_OK
+    guard
+      deflateInit2_(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -12, 9, Z_DEFAULT_STRATEGY, zlibVersion(), size) == Z_OK
     else { throw QcowError("zlib: deflateInit2 failed") }
     defer { deflateEnd(&stream) }
-    var input = input
     let capacity = output.count
-    let result = input.withUnsafeMutableBufferPointer { source in
-      output.withUnsafeMutableBufferPointer { target in
-        stream.next_in = source.baseAddress
-        stream.avail_in = UInt32(source.count)
-        stream.next_out = target.baseAddress
-        stream.avail_out = UInt32(target.count)
-        return deflate(&stream, Z_FINISH)
-      }
-    }
+    let result = run(&stream, input, &output) { deflate(&$0, Z_FINISH) }
     if result == Z_STREAM_END { return capacity - Int(stream.avail_out) }
     if result == Z_OK { return nil }
     throw QcowError("zlib: deflate failed (\(result))")
@@ -51,17 +43,24 @@ enum ClusterCompression {
     var stream = z_stream()
     guard inflateInit2_(&stream, -12, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return false }
     defer { inflateEnd(&stream) }
+    let result = run(&stream, input, &output) { inflate(&$0, Z_FINISH) }
+    return (result == Z_STREAM_END || result == Z_BUF_ERROR) && stream.avail_out == 0
+  }
+
+  /// Points `stream` at `input` and `output` and runs `step` (`deflate` or `inflate`) once.
+  private static func run(
+    _ stream: inout z_stream, _ input: [UInt8], _ output: inout [UInt8], _ step: (inout z_stream) -> Int32
+  ) -> Int32 {
     var input = input
-    let result = input.withUnsafeMutableBufferPointer { source in
+    return input.withUnsafeMutableBufferPointer { source in
       output.withUnsafeMutableBufferPointer { target in
         stream.next_in = source.baseAddress
         stream.avail_in = UInt32(source.count)
         stream.next_out = target.baseAddress
         stream.avail_out = UInt32(target.count)
-        return inflate(&stream, Z_FINISH)
+        return step(&stream)
       }
     }
-    return (result == Z_STREAM_END || result == Z_BUF_ERROR) && stream.avail_out == 0
   }
 
   private static func zstdCompress(_ input: [UInt8], into output: inout [UInt8]) throws -> Int? {

@@ -61,7 +61,9 @@ extension GuestImage {
     while true {
       if offset == 0 || freeInCluster < size {
         let newCluster = refcounts.allocateUnreferenced(cs)
-        guard newCluster != 0 else { throw QcowError("Preventing invalid allocation of compressed cluster at offset 0") }
+        guard newCluster != 0 else {
+          throw QcowError("Preventing invalid allocation of compressed cluster at offset 0")
+        }
         if offset == 0 || geometry.roundUp(offset, to: cs) != newCluster {
           offset = newCluster
           freeInCluster = cs

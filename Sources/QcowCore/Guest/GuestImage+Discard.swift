@@ -1,7 +1,8 @@
 extension GuestImage {
   /// qemu-io `discard`: the clusters wholly inside the range (and a partial last cluster that
-  /// ends the image) read as zeros afterwards on version 3 (a version 2 image without a backing file reads them unallocated; with one, QEMU ignores
-  /// the discard), and their host clusters are released and punched out of the file.
+  /// ends the image) are released, their host clusters punched out of the file, and they read
+  /// as zeros afterwards (zero flags on version 3; unallocated on version 2, where QEMU
+  /// ignores the discard when there is a backing file).
   mutating func discard(at guest: UInt64, length: UInt64) throws {
     // Without zero flags, a discard would show stale backing data: QEMU ignores it.
     if version < 3 && backing != nil { return }

@@ -65,7 +65,8 @@ extension GuestImage {
       let nameSize = UInt64(fixed.uint16(at: 14) ?? 0)
       let extra = UInt64(fixed.uint32(at: 36) ?? 0)
       guard extra >= 24, extra <= 1024 else {
-        throw QcowError("snapshot \(index) has \(extra) bytes of extra data: setup steps rewrite only tables with 24 to 1024")
+        throw QcowError(
+          "snapshot \(index) has \(extra) bytes of extra data: setup steps rewrite only tables with 24 to 1024")
       }
       let bytes = try draft.read(at: position, count: Int(40 + extra + idSize + nameSize), what: "snapshot \(index)")
       let idText = String(decoding: bytes[Int(40 + extra)..<Int(40 + extra + idSize)], as: UTF8.self)
@@ -114,7 +115,8 @@ extension GuestImage {
         dirtyL2.insert(l2Offset)
       }
       _ = try refcounts.updateRefcount(offset: l2Offset, length: 1, decrease: false)
-      let entry = refcounts.refcount(l2Offset >> UInt64(geometry.clusterBits)) == 1 ? l2Offset | L2Entry.copied : l2Offset
+      let entry =
+        refcounts.refcount(l2Offset >> UInt64(geometry.clusterBits)) == 1 ? l2Offset | L2Entry.copied : l2Offset
       if entry != l1[index] {
         l1[index] = entry
         changedL1.formUnion(l1.indices)

@@ -14,7 +14,10 @@ extension GuestImage {
       for run in runs {
         for region in [run.copyStart, run.copyEnd] where !region.isEmpty {
           copies.append(
-            (run.host + region.lowerBound, try readGuest(at: run.guest + region.lowerBound, count: UInt64(region.count))))
+            (
+              run.host + region.lowerBound,
+              try readGuest(at: run.guest + region.lowerBound, count: UInt64(region.count))
+            ))
         }
       }
       try put([UInt8](repeating: pattern, count: Int(bytes)), at: host)
@@ -51,19 +54,23 @@ extension GuestImage {
     return (host, length - remaining, runs)
   }
 
-  private func clustersInTable(at guest: UInt64, bytes: UInt64) -> UInt64 {
-    let count = geometry.roundUp(geometry.offsetInCluster(guest) + bytes, to: geometry.clusterSize) >> UInt64(geometry.clusterBits)
-    return min(count, geometry.l2Entries - geometry.l2Index(guest), GuestImage.requestLimit >> UInt64(geometry.clusterBits))
+  /// The L2 table for `guest` (allocated or unshared first, as `get_cluster_table` does), the
+  /// entry's index in it, and how many clusters of a request of `bytes` it maps.
+  private mutating func tableSlice(at guest: UInt64, bytes: UInt64) throws -> (
+    table: [L2Entry], index: Int, count: UInt64
+  ) {
+    let bits = UInt64(geometry.clusterBits)
+    let wanted = geometry.roundUp(geometry.offsetInCluster(guest) + bytes, to: geometry.clusterSize) >> bits
+    let count = min(wanted, geometry.l2Entries - geometry.l2Index(guest), GuestImage.requestLimit >> bits)
+    let table = try l2Table(at: try clusterTable(for: guest))
+    return (table, Int(geometry.l2Index(guest)), count)
   }
 
   /// `handle_copied`: clusters already mapped with refcount 1, written in place.
   private mutating func handleCopied(
     at guest: UInt64, host: inout UInt64?, bytes: inout UInt64, runs: inout [ClusterRun]
   ) throws -> Bool {
-    let count = clustersInTable(at: guest, bytes: bytes)
-    let tableOffset = try clusterTable(for: guest)
-    let table = try l2Table(at: tableOffset)
-    let index = Int(geometry.l2Index(guest))
+    let (table, index, count) = try tableSlice(at: guest, bytes: bytes)
     let entry = table[index]
     guard !entry.needsNewAllocation(extendedL2: geometry.extendedL2) else { return false }
     guard geometry.offsetInCluster(entry.offset) == 0 else {
@@ -86,11 +93,8 @@ extension GuestImage {
   private mutating func handleAlloc(
     at guest: UInt64, host: inout UInt64?, bytes: inout UInt64, runs: inout [ClusterRun]
   ) throws -> Bool {
-    var count = clustersInTable(at: guest, bytes: bytes)
-    let tableOffset = try clusterTable(for: guest)
-    let table = try l2Table(at: tableOffset)
-    let index = Int(geometry.l2Index(guest))
-    count = countSingleWrite(table, from: index, count: count, newAllocation: true)
+    let (table, index, inTable) = try tableSlice(at: guest, bytes: bytes)
+    var count = countSingleWrite(table, from: index, count: inTable, newAllocation: true)
     let allocated: UInt64
     if let wanted = host {
       allocated = geometry.startOfCluster(wanted)

@@ -137,7 +137,9 @@ struct GuestImage {
       try put(refcounts.encodedBlock(values), at: offset)
     }
     let header = area.header
-    if refcounts.tableOffset != header[.refcountTableOffset] || refcounts.tableClusters != header[.refcountTableClusters] {
+    if refcounts.tableOffset != header[.refcountTableOffset]
+      || refcounts.tableClusters != header[.refcountTableClusters]
+    {
       // qcow2_refcount_area points the header at the moved table.
       var fields: [UInt8] = []
       fields.appendBigEndian(refcounts.tableOffset, width: 8)
