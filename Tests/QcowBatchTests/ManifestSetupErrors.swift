@@ -109,6 +109,26 @@ extension ManifestErrorCase {
         "m.yaml:26:9: error: setup steps do not write external data files",
       ]),
     .plan(
+      "tables that point past the end of the file",
+      """
+      version: 1
+      images:
+        - path: out/a.qcow2
+          from: templates/l2-past-end.qcow2
+          setup:
+            - snapshot: {name: s, date: 0}
+        - path: out/b.qcow2
+          from: templates/l2-past-end.qcow2
+          setup:
+            - discard: {offset: 0, length: 64k}
+      """,
+      [
+        // The copy of the L1 table is written first.
+        "m.yaml:6:9: error: Could not create snapshot 's': a data cluster at 0x10000000 is past the end of the file "
+          + "(393224 bytes)",
+        "m.yaml:10:9: error: a data cluster at 0x10000000 is past the end of the file (393216 bytes)",
+      ]),
+    .plan(
       "a snapshot of a refcount_bits=1 image with allocated clusters",
       """
       version: 1

@@ -59,6 +59,9 @@ extension GuestImage {
     var entries: [(id: UInt64, bytes: [UInt8])] = []
     var position = offset
     for index in 0..<count {
+      guard position < draft.size else {
+        throw QcowError("snapshot \(index) at \(FieldFormat.hex.render(position)) is past the end of the file")
+      }
       position = (position + 7) / 8 * 8
       let fixed = try draft.read(at: position, count: 40, what: "snapshot \(index)")
       let idSize = UInt64(fixed.uint16(at: 12) ?? 0)
@@ -81,6 +84,7 @@ extension GuestImage {
   private mutating func referenceActiveClusters() throws {
     for index in l1.indices where l1[index] != 0 {
       let l2Offset = l1[index] & L2Entry.offsetMask
+      try checkInFile(l2Offset, "L2 table")
       guard geometry.offsetInCluster(l2Offset) == 0 else {
         throw QcowError("L2 table offset \(FieldFormat.hex.render(l2Offset)) unaligned (L1 index: \(index))")
       }
@@ -93,12 +97,14 @@ extension GuestImage {
         switch entry.clusterType(extendedL2: geometry.extendedL2) {
         case .compressed:
           let (offset, length) = compressedRange(entry)
+          try checkInFile(offset, "compressed cluster")
           _ = try refcounts.updateRefcount(offset: offset, length: length, decrease: false)
           refcount = 2
         case .normal, .zeroAllocated:
           guard geometry.offsetInCluster(entry.offset) == 0 else {
             throw QcowError("Cluster allocation offset \(FieldFormat.hex.render(entry.offset)) unaligned")
           }
+          try checkInFile(entry.offset, "data cluster")
           _ = try refcounts.updateRefcount(offset: entry.offset, length: 1, decrease: false)
           refcount = refcounts.refcount(entry.offset >> UInt64(geometry.clusterBits))
         case .zeroPlain, .unallocated:

@@ -54,7 +54,10 @@ extension GuestImage {
     dirtyL2.insert(newOffset)
     l1[index] = newOffset | L2Entry.copied
     changedL1.insert(index)
-    if oldOffset != 0 { try refcounts.free(offset: oldOffset, length: geometry.clusterSize, discard: false) }
+    if oldOffset != 0 {
+      try checkInFile(oldOffset, "L2 table")
+      try refcounts.free(offset: oldOffset, length: geometry.clusterSize, discard: false)
+    }
     return newOffset
   }
 
@@ -71,16 +74,27 @@ extension GuestImage {
     switch entry.clusterType(extendedL2: geometry.extendedL2) {
     case .compressed:
       let (offset, length) = compressedRange(entry)
+      try checkInFile(offset, "compressed cluster")
       try refcounts.free(offset: offset, length: length, discard: discard)
       try punchDiscarded()
     case .normal, .zeroAllocated:
       guard geometry.offsetInCluster(entry.offset) == 0 else {
         throw QcowError("cluster offset \(FieldFormat.hex.render(entry.offset)) is not cluster-aligned")
       }
+      try checkInFile(entry.offset, "data cluster")
       try refcounts.free(offset: entry.offset, length: geometry.clusterSize, discard: discard)
       try punchDiscarded()
     case .zeroPlain, .unallocated:
       break
+    }
+  }
+
+  /// Refuses a host offset from the image's tables that lies past the end of the file: its
+  /// refcount cannot be changed sensibly (QEMU would grow the refcount table to reach it).
+  func checkInFile(_ offset: UInt64, _ what: String) throws {
+    guard offset < draft.size else {
+      throw QcowError(
+        "a \(what) at \(FieldFormat.hex.render(offset)) is past the end of the file (\(draft.size) bytes)")
     }
   }
 
