@@ -26,6 +26,11 @@ struct ManifestWorkspace {
   /// - `templates/lazy.qcow2`: 64 MiB with lazy refcounts (compatible bit 0)
   /// - `templates/bad-magic.qcow2`, `templates/cluster-bits-22.qcow2`: copies of `base.qcow2`
   ///   with magic 0x12345678 and with cluster_bits 22 (4 MiB clusters, which QEMU refuses)
+  /// - `templates/corrupt.qcow2`, `templates/unknown-feature.qcow2`, `templates/encrypted.qcow2`:
+  ///   copies of `base.qcow2` with the corrupt bit, incompatible bit 63, crypt_method 1;
+  ///   `templates/dirty.qcow2`: `lazy.qcow2` with the dirty bit; `templates/one-cluster.qcow2`:
+  ///   64 MiB with the first cluster written, and `templates/l2-past-end.qcow2`, a copy whose
+  ///   L2 entry for it points at 0x10000000, past the end of the file
   /// - `templates/written.qcow2`: 64 MiB with the first cluster written (L2 table 0x40000, data
   ///   0x50000), then snapshot `sn1` (L1 copy 0x60000, table 0x70000) and bitmap `b0`
   /// - `images/existing.qcow2`: an image to edit in place
@@ -50,6 +55,17 @@ struct ManifestWorkspace {
     try qemuImg(["bitmap", "--add", "templates/written.qcow2", "b0"])
     try poked("templates/base.qcow2", "templates/bad-magic.qcow2", at: 0, [0x12, 0x34, 0x56, 0x78])
     try poked("templates/base.qcow2", "templates/cluster-bits-22.qcow2", at: 20, [0, 0, 0, 22])
+    // For setup steps, which open images read-write as QEMU does.
+    try poked("templates/base.qcow2", "templates/corrupt.qcow2", at: 79, [0x02])
+    try poked("templates/base.qcow2", "templates/unknown-feature.qcow2", at: 72, [0x80])
+    try poked("templates/base.qcow2", "templates/encrypted.qcow2", at: 35, [0x01])
+    try poked("templates/lazy.qcow2", "templates/dirty.qcow2", at: 79, [0x01])
+    try qemuImg(["create", "-q", "-f", "qcow2", "templates/one-cluster.qcow2", "64M"])
+    try expectSuccess(
+      TestSupport.tool("qemu-io", ["-c", "write 0 64k", "templates/one-cluster.qcow2"], directory: directory), "qemu-io"
+    )
+    try poked(
+      "templates/one-cluster.qcow2", "templates/l2-past-end.qcow2", at: 0x40000, [0x80, 0, 0, 0, 0x10, 0, 0, 0])
     try qemuImg(["create", "-q", "-f", "raw", "not-qcow2.raw", "1M"])
     try write("payloads/hello.bin", ManifestWorkspace.payload)
     try write("empty.raw", "")

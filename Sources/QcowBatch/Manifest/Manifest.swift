@@ -26,6 +26,8 @@ struct ManifestImage: Sendable {
   let from: Located<String>?
   /// The options of a new image, when the entry has `create`.
   let create: Located<CreateOptions>?
+  /// The setup steps, in order: guest data written before `expect` and the edits.
+  let setup: [Located<SetupStep>]
   /// Header values required before the edits.
   let expect: [Located<(HeaderField, UInt64)>]
   /// The edits, in order.

@@ -108,13 +108,15 @@ struct ManifestLoader {
       let hint = problem == ManifestPaths.missing ? " (give 'from' or 'create' to make it)" : ""
       error(path.mark, "image '\(path.value)' \(problem)\(hint)")
     }
+    let setup = keys["setup"].map { setupSteps($0) } ?? []
     let expect = keys["expect"].map { expectations($0) } ?? []
     var edits: [ManifestImage.Located<ManifestEdit>] = []
     if let list = keys["edits"], !collectEdits(list, into: &edits) {
       error(list.mark, "more than \(ManifestLoader.editLimit) edits for one image once shared lists are expanded")
     }
     guard let path else { return nil }
-    return ManifestImage(path: path, from: from, create: create, expect: expect, edits: edits, mark: node.mark)
+    return ManifestImage(
+      path: path, from: from, create: create, setup: setup, expect: expect, edits: edits, mark: node.mark)
   }
 
   /// Whether `path` is another entry's target.

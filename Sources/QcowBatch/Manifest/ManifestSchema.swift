@@ -65,7 +65,7 @@ enum ManifestSchema {
         ])
       ),
       ("create", creation()),
-    ]
+    ] + setupDefinitions()
   }
 
   /// The members describing a mapping: each key's value, the required keys, `x-` keys
@@ -130,6 +130,9 @@ enum ManifestSchema {
         )
       ])
     case .byte: return SchemaPatterns.number(maximum: 255)
+    case .setup: return reference("setup")
+    case .size: return SchemaPatterns.schema(of: CreateOption.Kind.size)
+    case .date: return SchemaPatterns.number(maximum: UInt64(UInt32.max))
     }
   }
 

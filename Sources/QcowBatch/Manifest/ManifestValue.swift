@@ -33,4 +33,10 @@ enum ManifestValue: Sendable {
   case expression
   /// A byte value, 0 to 255.
   case byte
+  /// The list of setup steps.
+  case setup
+  /// A byte count or offset, with size suffixes allowed.
+  case size
+  /// Seconds since the epoch, 32 bits.
+  case date
 }

@@ -21,9 +21,10 @@ struct EditSequence {
   /// Whether `area` is stale: an image edit ran since it was read.
   private var areaIsStale = false
 
-  /// Runs `edits` of `entry` over `source`, whose header area is `area`.
-  init(entry: ManifestImage, source: any ImageSource, area: HeaderArea) {
-    draft = ImageDraft(base: source)
+  /// Runs `edits` of `entry` over `draft` (the source after the setup steps), whose header
+  /// area is `area`.
+  init(entry: ManifestImage, draft start: ImageDraft, area: HeaderArea) {
+    draft = start
     self.area = area
     var sawImageEdit = false
     for edit in entry.edits {

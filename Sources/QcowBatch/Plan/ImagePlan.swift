@@ -28,7 +28,7 @@ struct ImagePlan: Sendable {
   var sourceEntry: Int?
   /// Whether the target already holds exactly the result: nothing is staged for it.
   var unchanged = false
-  /// What the image edits change, decoded, in order.
+  /// What the setup steps and image edits change, decoded, in order.
   var changes: [ImageChange] = []
   /// The problems found, in manifest order.
   var errors: [ManifestDiagnostic] = []

@@ -23,10 +23,15 @@ enum Planner {
         let wanted = ManifestPaths.canonicalTarget(path)
         return images.last { ManifestPaths.canonicalTarget($0.target) == wanted }?.after?.header[.size]
       }
+      // Setup steps read a backing image made earlier in the manifest as planned.
+      let planned = { (path: String) -> (any ImageSource)? in
+        let wanted = ManifestPaths.canonicalTarget(path)
+        return images.indices.last { ManifestPaths.canonicalTarget(images[$0].target) == wanted }.flatMap { results[$0] }
+      }
       let dependency = build.source[index].flatMap { positions[$0] }
       let source: Source =
         dependency.map { .entry(position: $0, result: results[$0], path: images[$0].entry.path.value) } ?? .file
-      var (plan, result) = plan(entry, in: manifest.directory, source: source, pending: pending, files: &files)
+      var (plan, result) = plan(entry, in: manifest.directory, source: source, pending: pending, planned: planned, files: &files)
       plan.sourceEntry = dependency
       positions[index] = images.count
       images.append(plan)
@@ -49,7 +54,7 @@ enum Planner {
 
   private static func plan(
     _ entry: ManifestImage, in directory: String, source origin: Source, pending: (String) -> UInt64?,
-    files: inout [ImageFile]
+    planned: (String) -> (any ImageSource)?, files: inout [ImageFile]
   ) -> (ImagePlan, ImageDraft?) {
     let target = ManifestPaths.resolve(entry.path.value, in: directory)
     let source = entry.from.map { ManifestPaths.resolve($0.value, in: directory) } ?? target
@@ -88,7 +93,23 @@ enum Planner {
       plan.errors.append(ManifestDiagnostic(mark: mark, message: "'\(name)': \(error)"))
       return (plan, nil)
     }
-    guard let area = plan.before else { return (plan, nil) }
+    guard var area = plan.before else { return (plan, nil) }
+    var start = ImageDraft(base: image)
+    if !entry.setup.isEmpty {
+      let setup = SetupSequence(entry: entry, draft: start, target: target, backing: planned)
+      plan.changes = setup.changes
+      guard setup.errors.isEmpty else {
+        plan.errors += setup.errors
+        return (plan, nil)
+      }
+      start = setup.draft
+      do {
+        area = try HeaderArea(reading: start)
+      } catch {
+        plan.errors.append(ManifestDiagnostic(mark: entry.mark, message: "after the setup steps: \(error)"))
+        return (plan, nil)
+      }
+    }
     for expectation in entry.expect {
       let (field, wanted) = expectation.value
       let actual = area.header[field]
@@ -101,9 +122,9 @@ enum Planner {
           ))
       }
     }
-    let sequence = EditSequence(entry: entry, source: image, area: area)
+    let sequence = EditSequence(entry: entry, draft: start, area: area)
     plan.after = sequence.area
-    plan.changes = sequence.changes
+    plan.changes += sequence.changes
     let prefix = "'\(entry.path.value)': "
     if let magic = plan.before?.header[.magic], magic != HeaderArea.magic, sequence.headerFailed,
       let failure = sequence.errors.last

@@ -44,8 +44,8 @@ public struct ImageLayout: Sendable {
     }
     var allocator = RefcountAllocator(
       clusterBits: clusterBits, refcountOrder: options.refcountBits.trailingZeroBitCount)
-    _ = allocator.allocate(3 * cs)
-    let l1Offset = l1Size == 0 ? 0 : allocator.allocate(8 * l1Size)
+    _ = try allocator.allocate(3 * cs)
+    let l1Offset = l1Size == 0 ? 0 : try allocator.allocate(8 * l1Size)
     var l1 = [UInt64](repeating: 0, count: Int(l1Size))
     var l2Tables: [(UInt64, [UInt8])] = []
     if options.dataFileRaw {
@@ -53,7 +53,7 @@ public struct ImageLayout: Sendable {
       let clusters = size / cs + (size % cs == 0 ? 0 : 1)
       let entrySize = options.extendedL2 ? 16 : 8
       for index in 0..<l1Size {
-        let l2Offset = allocator.allocate(cs)
+        let l2Offset = try allocator.allocate(cs)
         l1[Int(index)] = l2Offset | 1 << 63
         var table = [UInt8](repeating: 0, count: Int(cs))
         let first = index * l2Entries
