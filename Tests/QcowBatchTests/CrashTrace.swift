@@ -30,21 +30,41 @@ enum CrashTrace {
   static func tracedApply(
     _ manifest: String, logs: URL, syscalls: [String], environment: [String] = [], status: Int32 = 0
   ) throws -> [StraceCall] {
+    try traced(["apply", manifest], logs: logs, syscalls: syscalls, environment: environment, status: status)
+  }
+
+  /// Runs `qcow-batch ARGUMENTS` under `strace -f -y` with strace's `options`, tracing `syscalls`;
+  /// returns the calls it logged. It must exit with `status` and be one process.
+  static func traced(
+    _ arguments: [String], logs: URL, syscalls: [String], environment: [String] = [], status: Int32 = 0,
+    options: [String] = ["-s", "65536"]
+  ) throws -> [StraceCall] {
+    let (result, calls) = try trace(
+      arguments, logs: logs, syscalls: syscalls, environment: environment, options: options)
+    guard result.status == status, !result.crashed else {
+      throw ApplyTestError(
+        description: "the traced \(arguments.first ?? "run") failed (exit \(result.status)): \(result.err)")
+    }
+    return calls
+  }
+
+  /// Runs `qcow-batch ARGUMENTS` under `strace -f -y` with strace's `options`, tracing `syscalls`;
+  /// returns how it ended and the calls it logged, which must be those of one process.
+  static func trace(
+    _ arguments: [String], logs: URL, syscalls: [String], environment: [String] = [], options: [String]
+  ) throws -> (result: ProcessResult, calls: [StraceCall]) {
     let log = logs.appendingPathComponent("strace.log").path
     let result = try TestSupport.run(
       URL(fileURLWithPath: strace),
-      ["-f", "-y", "-s", "65536", "-o", log, "-e", "trace=" + syscalls.map { "?" + $0 }.joined(separator: ",")]
-        + environment.flatMap { ["-E", $0] } + [TestSupport.binary.path, "apply", manifest])
-    guard result.status == status, !result.crashed else {
-      throw ApplyTestError(description: "the traced apply failed (exit \(result.status)): \(result.err)")
-    }
+      ["-f", "-y"] + options + ["-o", log, "-e", "trace=" + syscalls.map { "?" + $0 }.joined(separator: ",")]
+        + environment.flatMap { ["-E", $0] } + [TestSupport.binary.path] + arguments)
     let text = try String(contentsOfFile: log, encoding: .utf8)
     let calls = text.split(separator: "\n").compactMap { StraceCall(String($0)) }
     // strace numbers calls per thread for when=N: with one thread, the log's numbering is strace's.
     guard Set(calls.map(\.pid)).count == 1 else {
-      throw ApplyTestError(description: "apply ran more than one thread or process; strace's counts would differ")
+      throw ApplyTestError(description: "qcow-batch ran more than one thread or process; strace's counts would differ")
     }
-    return calls
+    return (result, calls)
   }
 
   /// Every write-class call of each traced apply of the scenario, in order, per run and strategy.

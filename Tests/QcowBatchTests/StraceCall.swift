@@ -10,6 +10,10 @@ struct StraceCall {
   let resultPath: String?
   /// The whole line, without the pid.
   let text: String
+  /// The text between the call's parentheses.
+  let argumentText: String
+  /// The text after ` = `: the return value, with `-y`'s path or the errno.
+  let resultText: String
 
   /// Parses one log line; nil for lines that are not a completed call (exits, signals).
   init?(_ line: String) {
@@ -24,6 +28,8 @@ struct StraceCall {
     self.name = String(name)
     text = String(rest)
     let arguments = rest[rest.index(rest.startIndex, offsetBy: name.count + 1)..<end.lowerBound]
+    argumentText = String(arguments)
+    resultText = String(rest[end.upperBound...])
     var paths: [String] = []
     var strings: [String] = []
     var iterator = arguments.makeIterator()

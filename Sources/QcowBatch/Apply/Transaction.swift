@@ -18,6 +18,10 @@ import QcowCore
 struct Transaction {
   /// The environment variable that makes the Nth rename fail (tests only).
   static let failRenameVariable = "QCOW_BATCH_TEST_FAIL_RENAME"
+  /// The environment variable that makes apply leave out one sync before the commit record, so
+  /// the tests can show that the crash-state explorer catches it (tests only): `staged` leaves out
+  /// the staged files' fsync or syncfs, `directories` the target directories' sync.
+  static let skipSyncVariable = "QCOW_BATCH_TEST_SKIP_SYNC"
 
   /// Runs the transaction for `plan`; the caller holds the directory locks.
   static func run(
@@ -85,12 +89,13 @@ struct Transaction {
   /// Stages every image, checks the originals, links the backups, records the versions and
   /// syncs the target directories: everything before the commit record.
   private static func prepare(_ images: [StagedImage], journal: inout Journal, progress: Progress) throws {
+    let skipped = Environment.string(skipSyncVariable)
     let strategy = Durability.strategy(forFiles: images.count)
     for image in images {
-      try image.stage(progress: progress, sync: strategy == .file)
+      try image.stage(progress: progress, sync: strategy == .file && skipped != "staged")
       progress.imageStaged()
     }
-    if strategy == .filesystem {
+    if strategy == .filesystem && skipped != "staged" {
       do {
         try Durability.syncFilesystems(of: Array(journal.directories))
       } catch {
@@ -109,7 +114,7 @@ struct Transaction {
       journal.entries[index].old = image.original == nil ? nil : VersionFingerprint(path: image.target)
       journal.entries[index].new = VersionFingerprint(path: image.temporary)
     }
-    try Recovery.syncTargetDirectories(journal)
+    if skipped != "directories" { try Recovery.syncTargetDirectories(journal) }
   }
 
   /// Rolls back after `error` and rethrows it, saying whether the targets were restored.

@@ -1,0 +1,19 @@
+/// A random number generator that repeats its sequence for a seed (SplitMix64), so a sampled
+/// run of the crash-state explorer can be run again.
+struct SeededGenerator: RandomNumberGenerator {
+  private var state: UInt64
+
+  /// A generator whose sequence `seed` decides.
+  init(seed: UInt64) {
+    state = seed
+  }
+
+  /// The next number of the sequence.
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var value = state
+    value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
+    return value ^ (value >> 31)
+  }
+}
