@@ -58,6 +58,8 @@ struct LocationFormTests {
   /// Edits of entry fields (and whole values), the location read back, and its raw value.
   static let fields: [(String, String, UInt64)] = [
     (#"{at: "l1[0]", copied: 1}"#, "l1[0]", 0x8000_0000_0004_0000),
+    (#"{at: "l1[0]", copied: true}"#, "l1[0]", 0x8000_0000_0004_0000),
+    (#"{at: "l2[vaddr=0]", zero: true, copied: false}"#, "l2[vaddr=0]", 0x50001),
     (#"{at: "l1[0]", offset: 0x60000}"#, "l1[0]", 0x60000),
     (#"{at: "l2[vaddr=0]", zero: 1}"#, "l2[vaddr=0]", 0x50001),
     (#"{at: "l2[vaddr=0]", copied: 1, offset: "@eof - 0x20 + cluster"}"#, "l2[vaddr=0]", 0x8000_0000_000a_0000),

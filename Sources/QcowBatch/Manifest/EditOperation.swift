@@ -81,7 +81,7 @@ enum EditOperation: String, CaseIterable, Sendable {
         self == .delFeatureName
           ? keys : keys + [ManifestKey("name", required: true, .text, "The name, at most 46 bytes.")])
     case .set:
-      let fields = ImageEditFields.all.map { name, summary in ManifestKey(name, .expression, summary) }
+      let fields = ImageEditFields.all.map { name, summary in ManifestKey(name, .entryField, summary) }
       return ManifestMapping(
         [
           ManifestKey("at", required: true, .location, "The entry: l1[N], l2[vaddr=V], refcount[cluster=N], ..."),

@@ -21,7 +21,7 @@ extension ManifestLoader {
         return .some(nil)
       } else {
         let values = fields.compactMap { name in
-          keys[name].flatMap { expression($0, what: name) }.map { ImageEdit.FieldValue(name: name, value: $0) }
+          keys[name].flatMap { flagOrExpression($0, what: name) }.map { ImageEdit.FieldValue(name: name, value: $0) }
         }
         change = values.count == fields.count ? .fields(values) : nil
       }
@@ -105,6 +105,15 @@ extension ManifestLoader {
     } catch {
       self.error(mark(node, column: error.column), "bad \(what) '\(text)': \(error.message)")
       return nil
+    }
+  }
+
+  /// A field value: `true` and `false` stand for 1 and 0 (flags), anything else is an expression.
+  private mutating func flagOrExpression(_ node: YAMLNode, what: String) -> OffsetExpression? {
+    switch node.scalar {
+    case "true", "True", "TRUE": return .number(1)
+    case "false", "False", "FALSE": return .number(0)
+    default: return expression(node, what: what)
     }
   }
 

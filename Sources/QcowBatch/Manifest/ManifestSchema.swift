@@ -130,6 +130,16 @@ enum ManifestSchema {
         )
       ])
     case .byte: return SchemaPatterns.number(maximum: 255)
+    case .entryField:
+      return .object([
+        (
+          "anyOf",
+          .array([
+            .object([("type", .string("integer")), ("minimum", .number(0))]),
+            .object([("type", .string("string")), ("minLength", .number(1))]), .object([("type", .string("boolean"))]),
+          ])
+        )
+      ])
     case .setup: return reference("setup")
     case .size: return SchemaPatterns.schema(of: CreateOption.Kind.size)
     case .date: return SchemaPatterns.number(maximum: UInt64(UInt32.max))

@@ -33,6 +33,8 @@ enum ManifestValue: Sendable {
   case expression
   /// A byte value, 0 to 255.
   case byte
+  /// An entry field's value: an expression, or true and false for 1 and 0.
+  case entryField
   /// The list of setup steps.
   case setup
   /// A byte count or offset, with size suffixes allowed.
