@@ -26,12 +26,14 @@ enum Planner {
       // Setup steps read a backing image made earlier in the manifest as planned.
       let planned = { (path: String) -> (any ImageSource)? in
         let wanted = ManifestPaths.canonicalTarget(path)
-        return images.indices.last { ManifestPaths.canonicalTarget(images[$0].target) == wanted }.flatMap { results[$0] }
+        let made = images.indices.last { ManifestPaths.canonicalTarget(images[$0].target) == wanted }
+        return made.flatMap { results[$0] }
       }
       let dependency = build.source[index].flatMap { positions[$0] }
       let source: Source =
         dependency.map { .entry(position: $0, result: results[$0], path: images[$0].entry.path.value) } ?? .file
-      var (plan, result) = plan(entry, in: manifest.directory, source: source, pending: pending, planned: planned, files: &files)
+      var (plan, result) = plan(
+        entry, in: manifest.directory, source: source, pending: pending, planned: planned, files: &files)
       plan.sourceEntry = dependency
       positions[index] = images.count
       images.append(plan)
