@@ -10,6 +10,8 @@ struct CrashExplorationReport {
   var space: UInt64 = 0
   /// Whether every state was explored.
   var exhaustive = false
+  /// How many distinct states there are, where the sample could tell.
+  var distinct: Int?
   /// The distinct crash states explored.
   var states = 0
   /// The distinct trees they leave, on each of which `recover` ran.
@@ -46,10 +48,14 @@ struct CrashExplorationReport {
 
   /// One line for the log.
   func summary(_ title: String, seed: UInt64) -> String {
+    let counted = space == UInt64.max ? "over 2^64" : "\(space)"
     let explored =
       exhaustive
-      ? "all \(states)" : "\(states) sampled (seed \(seed)) of \(space == UInt64.max ? "over 2^64" : "\(space)")"
-    return "crash states, \(title): \(explored) crash states at \(points) points of \(units) units "
+      ? "all \(states) crash states"
+      : "\(states) sampled (seed \(seed)) of "
+        + (distinct.map { "\($0) distinct crash states" } ?? "\(counted) crash states")
+    return
+      "crash states, \(title): \(explored) at \(points) points (\(counted) summed over the points) of \(units) units "
       + "(and \(zeroWrites) writes of zeros over zeros); \(trees) distinct trees "
       + "recovered (\(old) to all old, \(new) to all new); "
       + (recoveries > 0

@@ -81,6 +81,7 @@ struct CrashStateExplorer {
     var report = CrashExplorationReport(
       points: spaces.count, units: model.effectiveUnits.count,
       zeroWrites: model.units.count - model.effectiveUnits.count, space: sample.total, exhaustive: sample.exhaustive,
+      distinct: sample.distinct,
       states: sample.states.count)
     // About every other state leaves a tree of its own: spread the interrupted recovers over them.
     let stride = max(1, sample.states.count / max(1, 2 * exploration.interruptedRecoveries))

@@ -14,6 +14,8 @@ struct CrashStateSample {
   let total: UInt64
   /// Whether every distinct state was taken.
   private(set) var exhaustive = false
+  /// How many distinct states there are, where they were few enough to list.
+  private(set) var distinct: Int?
   private var seen: Set<UnitSet> = []
 
   /// Chooses at most `budget` states from `spaces`, drawing with `seed`.
@@ -24,6 +26,7 @@ struct CrashStateSample {
       for space in spaces {
         for index in 0..<space.count { add(space.state(index), at: space.point) }
       }
+      distinct = states.count
       exhaustive = states.count <= budget
       if exhaustive { return }
       states = []
