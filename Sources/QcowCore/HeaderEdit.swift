@@ -72,11 +72,6 @@ extension HeaderArea {
 
   /// Computes and checks the writes that store the area, then makes them, in order.
   public func write(to file: ImageFile) throws {
-    for run in try encoded(over: file).runs {
-      guard let offset = Int64(exactly: run.offset) else {
-        throw QcowError("offset \(run.offset) is past what a file can hold")
-      }
-      try file.write(run.bytes, at: offset)
-    }
+    try encoded(over: file).write(to: file.descriptor)
   }
 }

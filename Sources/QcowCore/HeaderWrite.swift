@@ -121,4 +121,18 @@ public struct HeaderWrite: Sendable, Equatable {
     }
     return result
   }
+
+  /// Makes the writes in `descriptor`, run by run.
+  public func write(to descriptor: FileDescriptor) throws {
+    for run in runs {
+      guard let offset = Int64(exactly: run.offset) else {
+        throw QcowError("offset \(run.offset) is past what a file can hold")
+      }
+      do {
+        try descriptor.writeAll(run.bytes, at: offset)
+      } catch {
+        throw QcowError("cannot write: \(error)")
+      }
+    }
+  }
 }

@@ -16,10 +16,7 @@ struct Edits: Sendable {
       guard let size = off_t(exactly: cutLength) else { throw QcowError("length \(cutLength) is too large") }
       try Errno.retrying { ftruncate(descriptor.rawValue, size) }
     }
-    for run in writes.runs {
-      guard let offset = Int64(exactly: run.offset) else { throw QcowError("offset \(run.offset) is too large") }
-      try descriptor.writeAll(run.bytes, at: offset)
-    }
+    try writes.write(to: descriptor)
     if let length {
       guard let size = off_t(exactly: length) else { throw QcowError("length \(length) is too large") }
       try Errno.retrying { ftruncate(descriptor.rawValue, size) }
