@@ -80,7 +80,7 @@ func exercise(_ area: HeaderArea, file: ImageFile, control: [UInt8]) {
     emit(report.text())
     emit(report.json().rendered())
   }
-  outputSink &+= (try? area.encoded())?.count ?? 0
+  outputSink &+= (try? area.encoded(over: file))?.byteCount ?? 0
   for group in FeatureGroup.allCases {
     outputSink &+= area.featureName(group, bit: Int(control.first ?? 0) % 64)?.utf8.count ?? 0
   }
@@ -89,10 +89,10 @@ func exercise(_ area: HeaderArea, file: ImageFile, control: [UInt8]) {
     for edit in edits {
       outputSink &+= (try? edited.apply(edit)) ?? 0
     }
-    let result = attempt { "\(try edited.encoded().count) bytes encoded" }
+    let result = attempt { "\(try edited.encoded(over: file).byteCount) bytes encoded" }
     outputSink &+= result.utf8.count
     if verbose { print("\(edits): \(result)") }
-    outputSink &+= (try? edited.usedBytes()) ?? 0
+    outputSink &+= Int(truncatingIfNeeded: edited.usedBytes())
   }
 }
 

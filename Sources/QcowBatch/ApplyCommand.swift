@@ -20,7 +20,14 @@ struct ApplyCommand: ParsableCommand {
   @Flag(name: [.short, .long], help: "No progress line on a terminal.")
   var quiet = false
 
+  @Flag(help: "Rewrite targets that already hold their result (by default they are left untouched).")
+  var force = false
+
   func run() throws {
+    // A saved plan names its manifest; everything it recorded must still hold.
+    let saved = try SavedPlan.read(options.manifest)
+    var options = self.options
+    if let saved { options.manifest = saved.manifest }
     let manifest = try options.load(forApply: true)
     let targets = manifest.images.map { ManifestPaths.resolve($0.path.value, in: manifest.directory) }
     // A missing directory is not locked: the plan reports it against the manifest.
@@ -41,8 +48,14 @@ struct ApplyCommand: ParsableCommand {
     }
     var originals: [String: FileIdentity] = [:]
     for target in targets { originals[target] = FileIdentity(path: target) }
-    let plan = Planner.plan(manifest)
+    let plan = Planner.plan(manifest, force: force)
     let report = PlanReport(plan: plan)
+    if let saved {
+      let stale = SavedPlan.staleness(saved: saved, current: SavedPlan(plan, document: report.json()))
+      guard stale.isEmpty else {
+        throw QcowError("the saved plan '\(self.options.manifest)' is stale: " + stale.joined(separator: "; "))
+      }
+    }
     guard plan.isValid, !dryRun else {
       emit(report, errors: plan.allErrors, applied: false)
       if !plan.isValid { throw ExitCode.failure }
@@ -76,6 +89,10 @@ struct ApplyCommand: ParsableCommand {
     }
     print(report.text(), terminator: "")
     options.report(errors, source: report.plan.manifest.source, plan: nil)
-    if applied { print("applied: \(PlanReport.count(report.plan.images.count, "image")) written") }
+    if applied {
+      let unchanged = report.plan.images.filter(\.unchanged).count
+      let written = PlanReport.count(report.plan.images.count - unchanged, "image")
+      print("applied: \(written) written" + (unchanged > 0 ? ", \(unchanged) unchanged" : ""))
+    }
   }
 }

@@ -14,6 +14,10 @@ enum EditParser {
       throw ArgumentError(
         message: "unknown operation '\(operation)'\(Suggestion.text(for: operation, among: EditOperation.names))")
     }
+    guard known.hasOneLineForm else {
+      throw ArgumentError(
+        message: "'\(operation)' has no one-line form: write it as a mapping, e.g. '\(operation): {at: ...}'")
+    }
     guard operands.count == known.operands.count else {
       throw ArgumentError(message: "usage: \(([operation] + known.operands.map(\.usage)).joined(separator: " "))")
     }
@@ -46,6 +50,8 @@ enum EditParser {
       return .addExtension(magic: magic, data: Array(operands[1].utf8))
     case .delHeaderExt:
       return .deleteExtensions(magic: try magic(operands[0]))
+    default:
+      throw ArgumentError(message: "'\(operation)' has no one-line form")
     }
   }
 
@@ -56,7 +62,11 @@ enum EditParser {
       throw ArgumentError(message: "empty edit")
     }
     let rest = words.count > 1 ? String(words[1]) : ""
-    let operandCount = EditOperation(rawValue: operation)?.operands.count ?? 2
+    if let known = EditOperation(rawValue: operation), !known.hasOneLineForm {
+      throw ArgumentError(
+        message: "'\(operation)' has no one-line form: write it as a mapping, e.g. '\(operation): {...}'")
+    }
+    let operandCount = max(1, EditOperation(rawValue: operation)?.operands.count ?? 2)
     var operands = rest.split(separator: " ", maxSplits: operandCount - 1, omittingEmptySubsequences: true)
       .map(String.init)
     if operation == EditOperation.addHeaderExt.rawValue, operands.count == 1 { operands.append("") }

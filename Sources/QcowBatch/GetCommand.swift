@@ -43,7 +43,7 @@ struct GetCommand: ParsableCommand {
           let location = try LocationParser.location(text)
           for place in try resolver.resolve(location) {
             lines.append(
-              "\(place.name) at \(FieldFormat.hex.render(place.offset)): \(FieldFormat.hex.render(place.value))"
+              "\(place.name) at \(place.place): \(FieldFormat.hex.render(place.value))"
                 + (place.fields.isEmpty ? "" : " (\(place.describe(place.bytes)))"))
             documents.append(
               .object([

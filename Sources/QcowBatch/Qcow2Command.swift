@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import QcowCore
 
 /// `qcow-batch qcow2 IMAGE COMMAND ARGS`: a drop-in for QEMU's qcow2.py.
@@ -16,7 +17,7 @@ struct Qcow2Command: ParsableCommand {
 
   @Argument(
     parsing: .captureForPassthrough, help: "IMAGE COMMAND [ARGS...] [-j]",
-    completion: .custom(Qcow2Completion.candidates))
+    completion: .custom { completions($0, $1, $2, command: configuration.commandName ?? "") })
   var words: [String] = []
 
   func run() throws {
@@ -41,5 +42,40 @@ struct Qcow2Command: ParsableCommand {
     } catch let error as QcowError {
       throw QcowError("\(image): \(error.message)")
     }
+  }
+}
+
+// MARK: Shell completion
+
+extension Qcow2Command {
+  /// Shell completion: files for the image, the commands, then header field names for
+  /// `set-header` and feature groups for `set-feature-bit`. The candidates for word `index` of
+  /// `words` (the whole command line, where `command` names this command) starting with `prefix`.
+  static func completions(_ words: [String], _ index: Int, _ prefix: String, command: String) -> [String] {
+    guard let start = words.firstIndex(of: command), start < index else { return [] }
+    let before = words[(start + 1)..<min(index, words.count)].filter { $0 != "-j" }
+    let names: [String]
+    switch before.count {
+    case 0: return files(prefix)
+    case 1: names = Qcow2Operation.allCases.map(\.rawValue)
+    default:
+      switch Qcow2Operation(rawValue: before[before.index(after: before.startIndex)]) {
+      case .setHeader where before.count == 2: names = HeaderField.all.map(\.name)
+      case .setFeatureBit where before.count == 2: names = FeatureGroup.allCases.map(\.rawValue)
+      case .dumpHeader, .dumpHeaderExts: names = ["-j"]
+      default: names = []
+      }
+    }
+    return names.filter { $0.hasPrefix(prefix) }
+  }
+
+  /// The files and directories whose paths start with `prefix`, hidden ones included, as bash's
+  /// `compgen -f` lists them.
+  static func files(_ prefix: String) -> [String] {
+    let slash = prefix.lastIndex(of: "/")
+    let directory = slash.map { String(prefix[...$0]) } ?? ""
+    let start = slash.map { String(prefix[prefix.index(after: $0)...]) } ?? prefix
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)) ?? []
+    return names.filter { $0.hasPrefix(start) }.sorted().map { directory + $0 }
   }
 }

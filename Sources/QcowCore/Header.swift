@@ -30,6 +30,11 @@ public struct Header: Sendable, Equatable {
     }
   }
 
+  /// A header holding `values` (every other field 0), as a writer builds one.
+  public init(_ values: [HeaderField: UInt64]) {
+    self.values = HeaderField.all.map { values[$0] ?? 0 }
+  }
+
   /// The value of `field`.
   public subscript(field: HeaderField) -> UInt64 {
     get { values[field.index] }

@@ -10,6 +10,10 @@ public enum HeaderEdit: Sendable, Equatable {
   case addExtension(magic: UInt32, data: [UInt8])
   /// Remove every header extension with this magic.
   case deleteExtensions(magic: UInt32)
+  /// Name a feature bit in the feature name table (creating the table when there is none).
+  case setFeatureName(FeatureGroup, Int, String)
+  /// Remove a feature bit's name from the feature name table.
+  case deleteFeatureName(FeatureGroup, Int)
 }
 
 extension HeaderEdit {
@@ -18,7 +22,7 @@ extension HeaderEdit {
     switch self {
     case .setField(let field, _): return field
     case .setFeatureBit(let group, _), .clearFeatureBit(let group, _): return group.field
-    case .addExtension, .deleteExtensions: return nil
+    case .addExtension, .deleteExtensions, .setFeatureName, .deleteFeatureName: return nil
     }
   }
 }
@@ -57,16 +61,17 @@ extension HeaderArea {
       let before = extensions.count
       extensions.removeAll { $0.magic == magic }
       return before - extensions.count
+    case .setFeatureName(let group, let bit, let name):
+      try changeFeatureName(group, bit, to: name)
+      return 1
+    case .deleteFeatureName(let group, let bit):
+      try changeFeatureName(group, bit, to: nil)
+      return 1
     }
   }
 
   /// Computes and checks the writes that store the area, then makes them, in order.
   public func write(to file: ImageFile) throws {
-    for run in try encoded(over: file).runs {
-      guard let offset = Int64(exactly: run.offset) else {
-        throw QcowError("offset \(run.offset) is past what a file can hold")
-      }
-      try file.write(run.bytes, at: offset)
-    }
+    try encoded(over: file).write(to: file.descriptor)
   }
 }

@@ -9,6 +9,8 @@ struct ApplyEntry: Sendable {
   let path: String
   /// The image to copy first, relative to the manifest.
   var from: String? = nil
+  /// Setup steps as YAML flow mappings, e.g. `write: {offset: 0, length: 64k}`.
+  var setup: [String] = []
   /// `expect` lines, e.g. `version: 3`.
   var expect: [String] = []
   /// Edits as YAML flow mappings, e.g. `set-feature-bit: {group: compatible, bit: 0}`.
@@ -86,6 +88,7 @@ struct ApplyScratch {
     for entry in entries {
       text += "  - path: \"\(entry.path)\"\n"
       if let from = entry.from { text += "    from: \"\(from)\"\n" }
+      if !entry.setup.isEmpty { text += "    setup:\n" + entry.setup.map { "      - \($0)\n" }.joined() }
       if !entry.expect.isEmpty { text += "    expect:\n" + entry.expect.map { "      \($0)\n" }.joined() }
       if !entry.edits.isEmpty { text += "    edits:\n" + entry.edits.map { "      - \($0)\n" }.joined() }
     }

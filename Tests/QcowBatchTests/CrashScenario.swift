@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// The five-image transaction of the crash tests: in-place edits and `from` copies, targets that
-/// exist and one that does not, in two directories.
+/// exist and one that does not, in two directories, two of them with setup steps (guest data
+/// and a snapshot) before their edits.
 enum CrashScenario {
   /// The targets, relative to the manifest, in manifest order.
   static let targets = ["a.qcow2", "b.qcow2", "out/c.qcow2", "out/d.qcow2", "e.qcow2"]
@@ -24,9 +25,14 @@ enum CrashScenario {
     return try scratch.manifest(
       at("m.yaml"),
       [
-        ApplyEntry(path: "a.qcow2", edits: [ApplyEdit.lazyRefcounts]),
+        ApplyEntry(
+          path: "a.qcow2",
+          setup: ["write: {offset: 0, length: 64k, pattern: 0x2a}", "write: {offset: 1M, length: 512}"],
+          edits: [ApplyEdit.lazyRefcounts]),
         ApplyEntry(path: "b.qcow2", from: "template.qcow2", edits: [ApplyEdit.mark("b-new")]),
-        ApplyEntry(path: "out/c.qcow2", from: "small.qcow2", edits: [ApplyEdit.mark("c-new")]),
+        ApplyEntry(
+          path: "out/c.qcow2", from: "small.qcow2", setup: ["snapshot: {name: crash, date: 1700000000}"],
+          edits: [ApplyEdit.mark("c-new")]),
         ApplyEntry(path: "out/d.qcow2", edits: [ApplyEdit.corruptBit]),
         ApplyEntry(path: "e.qcow2", from: "template.qcow2"),
       ])

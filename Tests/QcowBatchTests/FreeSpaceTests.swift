@@ -31,4 +31,30 @@ struct FreeSpaceTests {
     #expect(applied.status == 0, "\(applied.err)")
     #expect(try FileManager.default.contentsOfDirectory(atPath: mountPoint).sorted() == ["copy1.qcow2", "copy2.qcow2"])
   }
+
+  @Test(
+    "setup steps count in the free-space check",
+    .enabled(if: Tmpfs.permitted, "mounting a tmpfs is not permitted here"))
+  func setupData() throws {
+    let scratch = try ApplyScratch("free-space-setup")
+    defer { scratch.remove() }
+    try scratch.directory("small")
+    let mountPoint = scratch.path("small")
+    try Tmpfs.mount(mountPoint, size: "512k")
+    defer { Tmpfs.unmount(mountPoint) }
+    let manifest = scratch.path("m.yaml")
+    let text = { (length: String) in
+      "version: 1\nimages:\n  - path: small/a.qcow2\n    create: {size: 64M}\n    setup:\n"
+        + "      - write: {offset: 0, length: \(length)}\n"
+    }
+    try text("1M").write(toFile: manifest, atomically: true, encoding: .utf8)
+    let result = try ApplyRun.run(manifest)
+    #expect(result.status == 1)
+    #expect(
+      result.err.contains("error: not enough free space for the staged copies in '\(mountPoint)'"), "\(result.err)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: mountPoint).isEmpty)
+    try text("64k").write(toFile: manifest, atomically: true, encoding: .utf8)
+    let applied = try ApplyRun.run(manifest)
+    #expect(applied.status == 0, "\(applied.err)")
+  }
 }

@@ -7,7 +7,8 @@ import Testing
 @Suite struct ManifestErrorTests {
   @Test(
     "a bad manifest gets exactly its error lines from plan and apply, and nothing is written",
-    arguments: ManifestErrorCase.loadErrors + ManifestErrorCase.planErrors)
+    arguments: ManifestErrorCase.loadErrors + ManifestErrorCase.planErrors + ManifestErrorCase.locationErrors
+      + ManifestErrorCase.setupErrors)
   func reportsEveryError(_ bad: ManifestErrorCase) throws {
     let workspace = try ManifestWorkspace()
     defer { workspace.remove() }

@@ -116,7 +116,7 @@ extension ManifestErrorCase {
         "m.yaml:5:5: error: unknown key 'frm'; did you mean 'from'?",
         "m.yaml:7:5: error: missing key 'path'",
         "m.yaml:8:5: error: unknown key 'edit'; did you mean 'edits'?",
-        "m.yaml:9:5: error: expected a mapping with 'path', 'from', 'expect', 'edits', 'create', found a scalar",
+        "m.yaml:9:5: error: expected a mapping with 'path', 'from', 'setup', 'expect', 'edits', 'create', found a scalar",
       ]),
     .load(
       "wrong types of values and edits",

@@ -26,6 +26,13 @@ struct ManifestWorkspace {
   /// - `templates/lazy.qcow2`: 64 MiB with lazy refcounts (compatible bit 0)
   /// - `templates/bad-magic.qcow2`, `templates/cluster-bits-22.qcow2`: copies of `base.qcow2`
   ///   with magic 0x12345678 and with cluster_bits 22 (4 MiB clusters, which QEMU refuses)
+  /// - `templates/corrupt.qcow2`, `templates/unknown-feature.qcow2`, `templates/encrypted.qcow2`:
+  ///   copies of `base.qcow2` with the corrupt bit, incompatible bit 63, crypt_method 1;
+  ///   `templates/dirty.qcow2`: `lazy.qcow2` with the dirty bit; `templates/one-cluster.qcow2`:
+  ///   64 MiB with the first cluster written, and `templates/l2-past-end.qcow2`, a copy whose
+  ///   L2 entry for it points at 0x10000000, past the end of the file
+  /// - `templates/written.qcow2`: 64 MiB with the first cluster written (L2 table 0x40000, data
+  ///   0x50000), then snapshot `sn1` (L1 copy 0x60000, table 0x70000) and bitmap `b0`
   /// - `images/existing.qcow2`: an image to edit in place
   /// - `payloads/hello.bin`: `payload`; `empty.raw`: an empty file
   /// - `not-qcow2.raw`: a raw image of zeros
@@ -41,8 +48,24 @@ struct ManifestWorkspace {
     try qemuImg(["create", "-q", "-f", "qcow2", "-o", "cluster_size=512", "templates/small-512.qcow2", "1M"])
     try qemuImg(["create", "-q", "-f", "qcow2", "-o", "lazy_refcounts=on", "templates/lazy.qcow2", "64M"])
     try qemuImg(["create", "-q", "-f", "qcow2", "images/existing.qcow2", "64M"])
+    try qemuImg(["create", "-q", "-f", "qcow2", "templates/written.qcow2", "64M"])
+    try expectSuccess(
+      TestSupport.tool("qemu-io", ["-c", "write 0 64k", "templates/written.qcow2"], directory: directory), "qemu-io")
+    try qemuImg(["snapshot", "-c", "sn1", "templates/written.qcow2"])
+    try qemuImg(["bitmap", "--add", "templates/written.qcow2", "b0"])
     try poked("templates/base.qcow2", "templates/bad-magic.qcow2", at: 0, [0x12, 0x34, 0x56, 0x78])
     try poked("templates/base.qcow2", "templates/cluster-bits-22.qcow2", at: 20, [0, 0, 0, 22])
+    // For setup steps, which open images read-write as QEMU does.
+    try poked("templates/base.qcow2", "templates/corrupt.qcow2", at: 79, [0x02])
+    try poked("templates/base.qcow2", "templates/unknown-feature.qcow2", at: 72, [0x80])
+    try poked("templates/base.qcow2", "templates/encrypted.qcow2", at: 35, [0x01])
+    try poked("templates/lazy.qcow2", "templates/dirty.qcow2", at: 79, [0x01])
+    try qemuImg(["create", "-q", "-f", "qcow2", "templates/one-cluster.qcow2", "64M"])
+    try expectSuccess(
+      TestSupport.tool("qemu-io", ["-c", "write 0 64k", "templates/one-cluster.qcow2"], directory: directory), "qemu-io"
+    )
+    try poked(
+      "templates/one-cluster.qcow2", "templates/l2-past-end.qcow2", at: 0x40000, [0x80, 0, 0, 0, 0x10, 0, 0, 0])
     try qemuImg(["create", "-q", "-f", "raw", "not-qcow2.raw", "1M"])
     try write("payloads/hello.bin", ManifestWorkspace.payload)
     try write("empty.raw", "")
@@ -118,26 +141,10 @@ struct ManifestWorkspace {
     return try TestSupport.run(URL(fileURLWithPath: "/usr/bin/setpriv"), drop + arguments + [manifest], directory: cwd)
   }
 
-  /// Every entry under `root`, by path relative to it: type, mode, symlink target, and for
-  /// regular files their sha256. Equal snapshots mean nothing was written, created or removed.
+  /// Every entry under `root` (`TestSupport.snapshot`): equal snapshots mean nothing was
+  /// written, created or removed.
   func snapshot() throws -> [String: String] {
-    let listing = try TestSupport.tool("find", [".", "-mindepth", "1", "-printf", "%P\\t%y %m %l\\n"], directory: root)
-    try expectSuccess(listing, "find")
-    var entries: [String: String] = [:]
-    for line in listing.out.split(separator: "\n") {
-      let parts = line.split(separator: "\t", maxSplits: 1).map(String.init)
-      guard let name = parts.first else { continue }
-      entries[name] = parts.dropFirst().first ?? ""
-    }
-    let files = entries.filter { $0.value.hasPrefix("f ") }.keys.sorted()
-    let sums = try TestSupport.tool("sha256sum", ["--"] + files, directory: root)
-    try expectSuccess(sums, "sha256sum")
-    for line in sums.out.split(separator: "\n") {
-      let hash = String(line.prefix(64))
-      let name = String(line.dropFirst(66))
-      entries[name, default: ""] += hash
-    }
-    return entries
+    try TestSupport.snapshot(root)
   }
 }
 

@@ -72,7 +72,9 @@ enum SchemaCases {
       ("manifests/\(name)", try String(contentsOf: examples.appendingPathComponent(name), encoding: .utf8))
     }
     manifests += ManifestApplyCase.all.map { ("apply: \($0.name)", $0.manifest) }
-    for bad in ManifestErrorCase.loadErrors + ManifestErrorCase.planErrors {
+    for bad in ManifestErrorCase.loadErrors + ManifestErrorCase.planErrors + ManifestErrorCase.locationErrors
+      + ManifestErrorCase.setupErrors
+    {
       if case .accepts = bad.schema { manifests.append(("accepted: \(bad.name)", bad.manifest)) }
     }
     manifests.append(("diagnostics: plan errors", DiagnosticsTests.planErrors))

@@ -87,11 +87,19 @@ import Testing
     }
     let shorthand = SchemaCheck.object(schema, ["definitions", "shorthand"])["anyOf"] as? [[String: Any]] ?? []
     let patterns = shorthand.compactMap { $0["pattern"] as? String }
-    #expect(patterns.count == EditOperation.allCases.count, "one shorthand pattern per operation")
-    for (pattern, name) in zip(patterns, EditOperation.names) {
+    let oneLine = EditOperation.allCases.filter(\.hasOneLineForm).map(\.rawValue)
+    #expect(patterns.count == oneLine.count, "one shorthand pattern per header operation")
+    for (pattern, name) in zip(patterns, oneLine) {
       #expect(pattern.hasPrefix("^ *\(name) "), "\(pattern)")
     }
     #expect(SchemaCheck.properties(schema, ["definitions", "create"]) == CreateOptions.names.sorted())
+    let enums = [
+      (operations.dropLast(), EditOperation.names), (["definitions", "create"], CreateOptions.names),
+      (["definitions", "image", "properties", "expect"], HeaderField.all.map(\.name)),
+    ]
+    for (path, names) in enums {
+      #expect(SchemaCheck.object(schema, path + ["propertyNames"])["enum"] as? [String] == names, "\(path)")
+    }
     let fields = HeaderField.all.map(\.name)
     let image = ["definitions", "image", "properties"]
     #expect(SchemaCheck.properties(schema, image + ["expect"]) == fields.sorted())

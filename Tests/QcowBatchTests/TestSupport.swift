@@ -115,4 +115,26 @@ enum TestSupport {
     let result = try tool("sha256sum", [url.path])
     return String(result.out.prefix(64))
   }
+
+  /// Every entry under `root`, by path relative to it: type, mode, symlink target, and for
+  /// regular files their sha256.
+  static func snapshot(_ root: URL) throws -> [String: String] {
+    let listing = try tool("find", [".", "-mindepth", "1", "-printf", "%P\\t%y %m %l\\n"], directory: root)
+    try expectSuccess(listing, "find")
+    var entries: [String: String] = [:]
+    for line in listing.out.split(separator: "\n") {
+      let parts = line.split(separator: "\t", maxSplits: 1).map(String.init)
+      guard let name = parts.first else { continue }
+      entries[name] = parts.dropFirst().first ?? ""
+    }
+    let files = entries.filter { $0.value.hasPrefix("f ") }.keys.sorted()
+    let sums = try tool("sha256sum", ["--"] + files, directory: root)
+    try expectSuccess(sums, "sha256sum")
+    for line in sums.out.split(separator: "\n") {
+      let hash = String(line.prefix(64))
+      let name = String(line.dropFirst(66))
+      entries[name, default: ""] += hash
+    }
+    return entries
+  }
 }

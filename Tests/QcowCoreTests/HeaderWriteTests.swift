@@ -29,6 +29,10 @@ struct HeaderWriteTests {
     Layering(
       name: "a write inside an earlier one splits it", writes: [(0, [1, 1, 1, 1, 1]), (2, [9])], runs: [(0, 5)],
       file: file([0: 1, 1: 1, 2: 9, 3: 1, 4: 1])),
+    Layering(
+      name: "a write across several runs replaces their middle and merges with what is left",
+      writes: [(0, [1, 1]), (4, [2, 2]), (1, [9, 9, 9, 9])], runs: [(0, 6)],
+      file: file([0: 1, 1: 9, 2: 9, 3: 9, 4: 9, 5: 2])),
     Layering(name: "an empty write adds nothing", writes: [(3, [])], runs: [], file: file([:])),
     Layering(
       name: "a write past the end grows the file", writes: [(18, [7])], runs: [(18, 1)], file: file([:]) + [0, 0, 7]),

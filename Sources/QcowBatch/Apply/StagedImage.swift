@@ -6,10 +6,10 @@ import QcowCore
 struct StagedImage {
   /// What the temporary file is filled with.
   enum Content {
-    /// A sparse copy of an image, then the new header area.
-    case copy(source: String, header: HeaderWrite)
-    /// A new image laid out like qemu-img create, then the new header area.
-    case created(CreateOptions, size: UInt64, header: HeaderWrite)
+    /// A sparse copy of an image, then the edits' writes and length.
+    case copy(source: String, edits: Edits)
+    /// A new image laid out like qemu-img create, then the edits' writes and length.
+    case created(CreateOptions, size: UInt64, edits: Edits)
     /// An empty (sparse) external data file of this size.
     case dataFile(size: UInt64)
   }
@@ -43,11 +43,14 @@ struct StagedImage {
   }
 
   /// The files `plan` stages: the image, and the external data file a `create` entry makes.
-  static func files(of plan: ImagePlan, originals: [String: FileIdentity]) throws -> [StagedImage] {
-    guard let header = plan.encoded else { throw QcowError("'\(plan.entry.path.value)': nothing to stage") }
+  static func files(
+    of plan: ImagePlan, originals: [String: FileIdentity], source: String? = nil
+  ) throws -> [StagedImage] {
+    guard let writes = plan.writes else { throw QcowError("'\(plan.entry.path.value)': nothing to stage") }
+    let edits = Edits(writes: writes, length: plan.length, cutLength: plan.cutLength)
     let content: Content =
-      plan.creation.map { .created($0.options, size: $0.size, header: header) }
-      ?? .copy(source: plan.source, header: header)
+      plan.creation.map { .created($0.options, size: $0.size, edits: edits) }
+      ?? .copy(source: source ?? plan.source, edits: edits)
     var files = [
       try StagedImage(
         name: plan.entry.path.value, path: plan.target, content: content, original: originals[plan.target])
@@ -66,14 +69,6 @@ struct StagedImage {
     guard case .copy(let source, _) = content else { return 0 }
     var status = stat()
     return stat(source, &status) == 0 ? UInt64(max(0, status.st_blocks)) * 512 : 0
-  }
-
-  /// Makes the writes of a new header area, in order.
-  private static func write(_ header: HeaderWrite, to descriptor: FileDescriptor) throws {
-    for run in header.runs {
-      guard let offset = Int64(exactly: run.offset) else { throw QcowError("offset \(run.offset) is too large") }
-      try descriptor.writeAll(run.bytes, at: offset)
-    }
   }
 
   /// The journal's record of this file.
@@ -95,16 +90,16 @@ struct StagedImage {
         try Errno.retrying { fchown(descriptor.rawValue, status.st_uid, status.st_gid) }
       }
       switch content {
-      case .copy(let source, let header):
+      case .copy(let source, let edits):
         try ImageFile.withFile(source) { source in
           guard let size = Int64(exactly: source.size) else { throw QcowError("source too large") }
           try SparseCopy.copy(
             from: source.descriptor.rawValue, to: descriptor.rawValue, size: size, progress: progress)
         }
-        try StagedImage.write(header, to: descriptor)
-      case .created(let options, let size, let header):
+        try edits.make(in: descriptor)
+      case .created(let options, let size, let edits):
         try ImageLayout(options: options, size: size).write(to: descriptor)
-        try StagedImage.write(header, to: descriptor)
+        try edits.make(in: descriptor)
       case .dataFile(let size):
         try Errno.retrying { ftruncate(descriptor.rawValue, off_t(size)) }
       }

@@ -27,7 +27,17 @@ struct Transaction {
   static func run(
     _ plan: EditPlan, originals: [String: FileIdentity], journalPath: String, quiet: Bool = false
   ) throws {
-    let images = try plan.images.flatMap { try StagedImage.files(of: $0, originals: originals) }
+    // In build order: an entry built from another's result copies that entry's staged file,
+    // or its target when the target already held the result.
+    var images: [StagedImage] = []
+    var staged: [Int: String] = [:]
+    for (position, image) in plan.images.enumerated() where !image.unchanged {
+      let source = image.sourceEntry.map { staged[$0] ?? plan.images[$0].target }
+      let files = try StagedImage.files(of: image, originals: originals, source: source)
+      staged[position] = files.first?.temporary
+      images += files
+    }
+    guard !images.isEmpty else { return }
     var journal = try Journal.begin(at: journalPath, entries: images.map(\.journalEntry))
     do {
       let progress = Progress(images: images.count, bytes: images.reduce(0) { $0 + $1.dataBytes }, quiet: quiet)

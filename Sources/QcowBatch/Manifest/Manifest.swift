@@ -26,10 +26,24 @@ struct ManifestImage: Sendable {
   let from: Located<String>?
   /// The options of a new image, when the entry has `create`.
   let create: Located<CreateOptions>?
+  /// The setup steps, in order: guest data written before `expect` and the edits.
+  let setup: [Located<SetupStep>]
   /// Header values required before the edits.
   let expect: [Located<(HeaderField, UInt64)>]
   /// The edits, in order.
-  let edits: [Located<HeaderEdit>]
+  let edits: [Located<ManifestEdit>]
   /// Where the entry starts.
   let mark: YAMLMark
+}
+
+/// One edit of a manifest entry: of the header area, or of the image's other bytes.
+enum ManifestEdit: Sendable {
+  case header(HeaderEdit)
+  case image(ImageEdit)
+
+  /// The header edit, when it is one.
+  var header: HeaderEdit? {
+    if case .header(let edit) = self { return edit }
+    return nil
+  }
 }

@@ -9,6 +9,9 @@ struct ManifestLoader {
 
   private(set) var diagnostics: [ManifestDiagnostic] = []
   private let directory: String
+  /// The targets of the entries that make their file, canonical: a `from` may name one (it
+  /// is built first).
+  private var entryTargets: Set<String> = []
 
   private init(directory: String) {
     self.directory = directory
@@ -46,7 +49,7 @@ struct ManifestLoader {
     return .failure(ManifestDiagnostic.List(diagnostics: sorted.map(\.element), source: source))
   }
 
-  private mutating func error(_ mark: YAMLMark?, _ message: String, notes: [ManifestDiagnostic.Note] = []) {
+  mutating func error(_ mark: YAMLMark?, _ message: String, notes: [ManifestDiagnostic.Note] = []) {
     diagnostics.append(ManifestDiagnostic(mark: mark, message: message, notes: notes))
   }
 
@@ -73,6 +76,16 @@ struct ManifestLoader {
       return nil
     }
     if items.isEmpty { error(list.mark, "'images' is empty") }
+    for item in items {
+      // Entries that make their file (from or create): one edited in place names a file that
+      // must exist anyway.
+      guard case .mapping(let pairs) = item.content,
+        pairs.contains(where: { $0.key.scalar == "from" || $0.key.scalar == "create" }),
+        let path = pairs.first(where: { $0.key.scalar == "path" })?.value.scalar,
+        let target = ManifestPaths.canonicalTarget(ManifestPaths.resolve(path, in: directory))
+      else { continue }
+      entryTargets.insert(target)
+    }
     return items.compactMap { image($0) }
   }
 
@@ -84,7 +97,9 @@ struct ManifestLoader {
     if let createNode = keys["create"], keys["from"] != nil {
       error(createNode.mark, "give 'from' or 'create', not both")
     }
-    if let from, let problem = ManifestPaths.fileProblem(ManifestPaths.resolve(from.value, in: directory)) {
+    if let from, !namesEntry(from.value),
+      let problem = ManifestPaths.fileProblem(ManifestPaths.resolve(from.value, in: directory))
+    {
       error(from.mark, "'from' image '\(from.value)' \(problem)")
     }
     if from == nil, keys["create"] == nil, let path,
@@ -93,13 +108,20 @@ struct ManifestLoader {
       let hint = problem == ManifestPaths.missing ? " (give 'from' or 'create' to make it)" : ""
       error(path.mark, "image '\(path.value)' \(problem)\(hint)")
     }
+    let setup = keys["setup"].map { setupSteps($0) } ?? []
     let expect = keys["expect"].map { expectations($0) } ?? []
-    var edits: [ManifestImage.Located<HeaderEdit>] = []
+    var edits: [ManifestImage.Located<ManifestEdit>] = []
     if let list = keys["edits"], !collectEdits(list, into: &edits) {
       error(list.mark, "more than \(ManifestLoader.editLimit) edits for one image once shared lists are expanded")
     }
     guard let path else { return nil }
-    return ManifestImage(path: path, from: from, create: create, expect: expect, edits: edits, mark: node.mark)
+    return ManifestImage(
+      path: path, from: from, create: create, setup: setup, expect: expect, edits: edits, mark: node.mark)
+  }
+
+  /// Whether `path` is another entry's target.
+  private func namesEntry(_ path: String) -> Bool {
+    ManifestPaths.canonicalTarget(ManifestPaths.resolve(path, in: directory)).map(entryTargets.contains) ?? false
   }
 
   /// The `create` mapping: qemu-img create options by name, scalars only.
@@ -169,7 +191,8 @@ struct ManifestLoader {
 
   /// Adds the edits of `node` (a sequence; nested sequences from shared lists are flattened).
   /// Returns false, having stopped, when the edits would pass `editLimit`.
-  private mutating func collectEdits(_ node: YAMLNode, into edits: inout [ManifestImage.Located<HeaderEdit>]) -> Bool {
+  private mutating func collectEdits(_ node: YAMLNode, into edits: inout [ManifestImage.Located<ManifestEdit>]) -> Bool
+  {
     guard case .sequence(let items) = node.content else {
       error(node.mark, "'edits' must be a sequence, found \(node.kindName)")
       return true
@@ -180,7 +203,7 @@ struct ManifestLoader {
       case .sequence: guard collectEdits(item, into: &edits) else { return false }
       case .scalar(let line):
         do {
-          edits.append(ManifestImage.Located(value: try EditParser.shorthand(line), mark: item.mark))
+          edits.append(ManifestImage.Located(value: .header(try EditParser.shorthand(line)), mark: item.mark))
         } catch {
           self.error(item.mark, error.message)
         }
@@ -191,7 +214,7 @@ struct ManifestLoader {
     return true
   }
 
-  private mutating func structuredEdit(_ node: YAMLNode) -> HeaderEdit? {
+  private mutating func structuredEdit(_ node: YAMLNode) -> ManifestEdit? {
     guard case .mapping(let pairs) = node.content, pairs.count == 1, let pair = pairs.first,
       let operation = pair.key.scalar
     else {
@@ -205,7 +228,16 @@ struct ManifestLoader {
       return nil
     }
     let body = pair.value
+    if known.acceptsNull, let text = body.scalar, ["", "~", "null", "Null", "NULL"].contains(text) {
+      return .image(.setBackingFile(file: nil, format: nil))
+    }
     guard let keys = mapping(body, known.mapping) else { return nil }
+    if let edit = imageEdit(known, keys, body: body) { return edit.map(ManifestEdit.image) }
+    return headerEdit(known, keys, body: body).map(ManifestEdit.header)
+  }
+
+  /// The header edit of `operation` with its keys; nil after reporting an error.
+  private mutating func headerEdit(_ known: EditOperation, _ keys: [String: YAMLNode], body: YAMLNode) -> HeaderEdit? {
     switch known {
     case .setHeader:
       // The field and the value are checked apart, so that both errors are reported.
@@ -236,6 +268,19 @@ struct ManifestLoader {
     case .delHeaderExt:
       guard let magicNode = keys["magic"], let magic = self.magic(magicNode) else { return nil }
       return .deleteExtensions(magic: magic)
+    case .setFeatureName, .delFeatureName:
+      let group = keys["group"].flatMap { featureGroup($0) }
+      let bit = keys["bit"].flatMap { featureBit($0) }
+      guard let group, let bit else { return nil }
+      if known == .delFeatureName { return .deleteFeatureName(group, bit) }
+      guard let nameNode = keys["name"], let name = string(nameNode, what: "name") else { return nil }
+      guard name.utf8.count <= 46 else {
+        error(nameNode.mark, "a feature name holds at most 46 bytes, '\(name)' has \(name.utf8.count)")
+        return nil
+      }
+      return .setFeatureName(group, bit, name)
+    default:
+      return nil
     }
   }
 
@@ -268,7 +313,7 @@ struct ManifestLoader {
   // MARK: Typed access
 
   /// The keys of a mapping node, checking for unknown, duplicate and missing keys.
-  private mutating func mapping(_ node: YAMLNode, _ grammar: ManifestMapping) -> [String: YAMLNode]? {
+  mutating func mapping(_ node: YAMLNode, _ grammar: ManifestMapping) -> [String: YAMLNode]? {
     let known = grammar.names
     guard case .mapping(let pairs) = node.content else {
       error(
@@ -301,7 +346,7 @@ struct ManifestLoader {
     return result
   }
 
-  private mutating func string(_ node: YAMLNode, what: String) -> String? {
+  mutating func string(_ node: YAMLNode, what: String) -> String? {
     guard let text = node.scalar else {
       error(node.mark, "'\(what)' must be a scalar, found \(node.kindName)")
       return nil
@@ -319,7 +364,7 @@ struct ManifestLoader {
   }
 
   /// A non-negative integer in qcow2.py's number syntax.
-  private mutating func number(_ node: YAMLNode, what: String) -> UInt64? {
+  mutating func number(_ node: YAMLNode, what: String) -> UInt64? {
     guard let text = string(node, what: what) else { return nil }
     guard let number = PythonInteger(text) else {
       error(node.mark, "'\(text)' is not a valid number for '\(what)'")

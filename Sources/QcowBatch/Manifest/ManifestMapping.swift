@@ -28,6 +28,10 @@ struct ManifestMapping: Sendable {
         "The image this entry edits or produces, relative to the manifest's directory. Without 'from' or "
           + "'create' it must exist and is edited in place; its directory must exist."),
       ManifestKey("from", .path, "An image to copy first: 'path' is created, or replaced, from a copy of it."),
+      ManifestKey(
+        "setup", .setup,
+        "Guest data to write first, in order, before 'expect' and the edits: each step leaves the bytes "
+          + "one qemu-io (or qemu-img snapshot) process of QEMU 7.2 leaves."),
       ManifestKey("expect", .expectations, "Header values the image must have before the edits."),
       ManifestKey(
         "edits", .edits,

@@ -26,6 +26,10 @@ enum ManifestSchema {
     let operations = EditOperation.allCases.map { operation -> (String, JSONValue) in
       var members = [("description", JSONValue.string(operation.summary))] + mapping(operation.mapping)
       if operation == .setHeader { members.append(("allOf", .array(fieldLimits()))) }
+      if operation.acceptsNull, let index = members.firstIndex(where: { $0.0 == "type" }) {
+        // The keywords of an object schema apply to objects only: null passes them.
+        members[index] = ("type", .array([.string("object"), .string("null")]))
+      }
       return (operation.rawValue, .object(members))
     }
     return [
@@ -45,7 +49,7 @@ enum ManifestSchema {
         .object([
           ("description", .string("A qcow2.py command line, e.g. 'set-feature-bit incompatible 0'.")),
           ("type", .string("string")),
-          ("anyOf", .array(EditOperation.allCases.map(shorthand))),
+          ("anyOf", .array(EditOperation.allCases.filter(\.hasOneLineForm).map(shorthand))),
         ])
       ),
       (
@@ -55,12 +59,13 @@ enum ManifestSchema {
           ("type", .string("object")),
           ("minProperties", .number(1)),
           ("maxProperties", .number(1)),
+          ("propertyNames", names(EditOperation.names)),
           ("properties", .object(operations)),
           ("additionalProperties", .bool(false)),
         ])
       ),
       ("create", creation()),
-    ]
+    ] + setupDefinitions()
   }
 
   /// The members describing a mapping: each key's value, the required keys, `x-` keys
@@ -96,7 +101,8 @@ enum ManifestSchema {
         (field.name, described(SchemaPatterns.summary(of: field), SchemaPatterns.number(maximum: field.maximum)))
       }
       return .object([
-        ("type", .string("object")), ("properties", .object(fields)), ("additionalProperties", .bool(false)),
+        ("type", .string("object")), ("propertyNames", names(HeaderField.all.map(\.name))),
+        ("properties", .object(fields)), ("additionalProperties", .bool(false)),
       ])
     case .edits: return reference("edits")
     case .creation: return reference("create")
@@ -112,6 +118,31 @@ enum ManifestSchema {
     case .text:
       return .object([("type", .array([.string("string"), .string("number"), .string("boolean")]))])
     case .hex: return SchemaPatterns.string(SchemaPatterns.hex)
+    case .location: return .object([("type", .string("string")), ("minLength", .number(1))])
+    case .expression:
+      return .object([
+        (
+          "anyOf",
+          .array([
+            .object([("type", .string("integer")), ("minimum", .number(0))]),
+            .object([("type", .string("string")), ("minLength", .number(1))]),
+          ])
+        )
+      ])
+    case .byte: return SchemaPatterns.number(maximum: 255)
+    case .entryField:
+      return .object([
+        (
+          "anyOf",
+          .array([
+            .object([("type", .string("integer")), ("minimum", .number(0))]),
+            .object([("type", .string("string")), ("minLength", .number(1))]), .object([("type", .string("boolean"))]),
+          ])
+        )
+      ])
+    case .setup: return reference("setup")
+    case .size: return SchemaPatterns.schema(of: CreateOption.Kind.size)
+    case .date: return SchemaPatterns.number(maximum: UInt64(UInt32.max))
     }
   }
 
@@ -158,6 +189,7 @@ enum ManifestSchema {
     return .object([
       ("description", .string("qemu-img create options; a 'size', or a 'backing_file' to take it from.")),
       ("type", .string("object")),
+      ("propertyNames", names(CreateOptions.names)),
       ("properties", .object(options)),
       ("additionalProperties", .bool(false)),
       (
@@ -176,6 +208,11 @@ enum ManifestSchema {
     var text = description
     if case .string(let own)? = members.first(where: { $0.0 == "description" })?.1 { text += " " + own }
     return .object([("description", .string(text))] + members.filter { $0.0 != "description" })
+  }
+
+  /// Keys that must be one of `names`.
+  private static func names(_ names: [String]) -> JSONValue {
+    .object([("enum", .array(names.map(JSONValue.string)))])
   }
 
   /// A reference to the definition `name`.

@@ -1,5 +1,5 @@
-/// What the value of a manifest key is: the loader reads each kind with its checks, and the
-/// schema describes each.
+/// What the value of a manifest key is, for the schema to describe; `ManifestLoader` reads each
+/// kind with its own checks.
 enum ManifestValue: Sendable {
   /// The format version: 1.
   case version
@@ -27,4 +27,18 @@ enum ManifestValue: Sendable {
   case text
   /// Hex digits, two per byte, spaces allowed.
   case hex
+  /// A metadata location (`l2[vaddr=64k]`).
+  case location
+  /// A number or an offset expression (`@refcount_table + 14`).
+  case expression
+  /// A byte value, 0 to 255.
+  case byte
+  /// An entry field's value: an expression, or true and false for 1 and 0.
+  case entryField
+  /// The list of setup steps.
+  case setup
+  /// A byte count or offset, with size suffixes allowed.
+  case size
+  /// Seconds since the epoch, 32 bits.
+  case date
 }

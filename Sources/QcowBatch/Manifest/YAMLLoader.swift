@@ -104,7 +104,9 @@ enum YAMLLoader {
       case YAML_SCALAR_NODE:
         let scalar = raw.data.scalar
         let text = UnsafeBufferPointer(start: scalar.value, count: scalar.length)
-        result = YAMLNode(content: .scalar(String(decoding: text, as: UTF8.self)), mark: at)
+        let quoted = scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE || scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE
+        result = YAMLNode(
+          content: .scalar(String(decoding: text, as: UTF8.self)), mark: at, contentOffset: quoted ? 1 : 0)
       case YAML_SEQUENCE_NODE:
         var items: [YAMLNode] = []
         var item = raw.data.sequence.items.start

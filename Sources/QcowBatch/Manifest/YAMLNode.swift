@@ -33,6 +33,8 @@ struct YAMLNode: Sendable {
   let content: Content
   /// Where the node starts in the file.
   let mark: YAMLMark
+  /// Columns between the node's mark and its text: 1 for a quoted scalar, else 0.
+  var contentOffset = 0
 
   /// The scalar text, if the node is a scalar.
   var scalar: String? {

@@ -1,6 +1,7 @@
 import Glibc
 
-/// Checks that each filesystem has room for the staged copies of its targets.
+/// Checks that each filesystem has room for the staged copies of its targets and the data
+/// their plans write past the end of their sources.
 enum FreeSpace {
   /// One error per filesystem that lacks room for the copies staged on it.
   static func check(_ images: [ImagePlan]) -> [ManifestDiagnostic] {
@@ -10,9 +11,15 @@ enum FreeSpace {
       var source = stat()
       var target = stat()
       var space = statvfs()
-      guard stat(image.source, &source) == 0, stat(directory, &target) == 0, statvfs(directory, &space) == 0
-      else { continue }
-      let bytes = UInt64(max(0, source.st_blocks)) * 512
+      guard stat(directory, &target) == 0, statvfs(directory, &space) == 0 else { continue }
+      // The copy of the source (none for a new image), plus what the plan writes past its end:
+      // setup steps may add much data there.
+      let copied = image.creation == nil && stat(image.source, &source) == 0
+      let end = copied ? UInt64(max(0, source.st_size)) : 0
+      let grown = (image.writes?.runs ?? []).reduce(UInt64(0)) { sum, run in
+        run.end > end ? sum + run.end - max(run.offset, end) : sum
+      }
+      let bytes = (copied ? UInt64(max(0, source.st_blocks)) * 512 : 0) + grown
       let available = UInt64(space.f_bavail).multipliedReportingOverflow(by: UInt64(space.f_frsize))
       let device = UInt64(target.st_dev)
       let previous = needed[device]?.bytes ?? 0

@@ -18,8 +18,18 @@ struct ImagePlan: Sendable {
   var creation: (options: CreateOptions, size: UInt64)?
   /// The external data file a `create` entry makes (resolved path) and its size.
   var dataFile: (path: String, size: UInt64)?
-  /// The writes that store the new header area in the staged copy.
-  var encoded: HeaderWrite?
+  /// The writes that store the edits in the staged copy, once every edit checked.
+  var writes: HeaderWrite?
+  /// The staged copy's new length, when the edits cut or grow the file.
+  var length: UInt64?
+  /// The shortest length the edits cut the source to on the way, when shorter than it.
+  var cutLength: UInt64?
+  /// The position (in the plan's build order) of the entry whose result is this one's source.
+  var sourceEntry: Int?
+  /// Whether the target already holds exactly the result: nothing is staged for it.
+  var unchanged = false
+  /// What the setup steps and image edits change, decoded, in order.
+  var changes: [ImageChange] = []
   /// The problems found, in manifest order.
   var errors: [ManifestDiagnostic] = []
 
@@ -27,5 +37,5 @@ struct ImagePlan: Sendable {
   var copiesTemplate: Bool { entry.from != nil }
 
   /// Whether the image can be staged.
-  var isValid: Bool { errors.isEmpty && encoded != nil }
+  var isValid: Bool { errors.isEmpty && writes != nil }
 }

@@ -22,11 +22,18 @@ struct PlanReport {
   /// Extensions removed (in the source, gone after) and added (new after) by the edits.
   static func extensionChanges(_ image: ImagePlan) -> (removed: [HeaderExtension], added: [HeaderExtension]) {
     guard let before = image.before, let after = image.after else { return ([], []) }
-    let kept = Set(after.extensions.compactMap(\.offset))
-    return (
-      before.extensions.filter { $0.offset.map { !kept.contains($0) } ?? false },
-      after.extensions.filter { $0.offset == nil }
-    )
+    // By content, each extension matched at most once: a header rewritten by QEMU's rules
+    // moves every extension, and an added copy of an extension is still an addition.
+    var unmatched = after.extensions
+    var removed: [HeaderExtension] = []
+    for ext in before.extensions {
+      if let index = unmatched.firstIndex(where: { $0.magic == ext.magic && $0.data == ext.data }) {
+        unmatched.remove(at: index)
+      } else {
+        removed.append(ext)
+      }
+    }
+    return (removed, unmatched)
   }
 
   /// Names of the feature bits that differ between `old` and `new` for `group`.
@@ -39,8 +46,10 @@ struct PlanReport {
     var out = ""
     for image in plan.images {
       let origin =
-        image.entry.from.map { "from \($0.value)" } ?? (image.entry.create != nil ? "created" : "edited in place")
+        image.entry.from.map { "from \($0.value)" + (image.sourceEntry == nil ? "" : ", built first") }
+        ?? (image.entry.create != nil ? "created" : "edited in place")
       out += "\(image.entry.path.value)  (\(origin))\n"
+      if image.unchanged { out += "  unchanged: the target already holds the result\n" }
       for change in PlanReport.fieldChanges(image) {
         var line =
           "  \(change.field.name): \(change.field.format.render(change.old)) -> \(change.field.format.render(change.new))"
@@ -64,12 +73,15 @@ struct PlanReport {
         out +=
           "  + extension \(FieldFormat.hex.render(UInt64(ext.magic))) \(ExtensionKind.name(of: ext.magic)), \(ext.length) bytes\n"
       }
+      for change in image.changes {
+        out += "  \(change.text)\n"
+      }
       if let after = image.after {
         let before = image.before.map { "\($0.usedBytes()) -> " } ?? ""
         out += "  header area: \(before)\(after.usedBytes()) of \(after.clusterSize.description)\n"
       }
       if image.isValid && PlanReport.fieldChanges(image).isEmpty && extensions.removed.isEmpty
-        && extensions.added.isEmpty
+        && extensions.added.isEmpty && image.changes.isEmpty
       {
         out += "  no header changes\n"
       }
@@ -113,9 +125,11 @@ struct PlanReport {
         ("target", .string(image.target)),
         ("from", image.entry.from.map { .string($0.value) } ?? .null),
         ("valid", .bool(image.isValid)),
+        ("unchanged", .bool(image.unchanged)),
         ("changes", .array(changes)),
         ("extensions_removed", .array(extensions.removed.map(describe))),
         ("extensions_added", .array(extensions.added.map(describe))),
+        ("image_changes", .array(image.changes.map(\.json))),
         (
           "header_area",
           .object([

@@ -5,32 +5,65 @@ import QcowCore
 /// memory and validates the result. Writes nothing.
 enum Planner {
   /// The plan of every image in `manifest`, plus errors that concern several images.
-  static func plan(_ manifest: Manifest) -> EditPlan {
+  static func plan(_ manifest: Manifest, force: Bool = false) -> EditPlan {
+    let build = BuildOrder(manifest)
     var images: [ImagePlan] = []
-    for entry in manifest.images {
+    var results: [ImageDraft?] = []
+    var positions: [Int: Int] = [:]
+    var files: [ImageFile] = []
+    // The sources stay open until the plan is done: later entries and the convergence check
+    // read the results through them.
+    defer {
+      for file in files { file.close() }
+    }
+    for index in build.order {
+      let entry = manifest.images[index]
       // A new image may take its size from a backing image made earlier in the manifest.
       let pending = { (path: String) -> UInt64? in
         let wanted = ManifestPaths.canonicalTarget(path)
         return images.last { ManifestPaths.canonicalTarget($0.target) == wanted }?.after?.header[.size]
       }
-      images.append(plan(entry, in: manifest.directory, pending: pending))
+      // Setup steps read a backing image made earlier in the manifest as planned.
+      let planned = { (path: String) -> (any ImageSource)? in
+        let wanted = ManifestPaths.canonicalTarget(path)
+        let made = images.indices.last { ManifestPaths.canonicalTarget(images[$0].target) == wanted }
+        return made.flatMap { results[$0] }
+      }
+      let dependency = build.source[index].flatMap { positions[$0] }
+      let source: Source =
+        dependency.map { .entry(position: $0, result: results[$0], path: images[$0].entry.path.value) } ?? .file
+      var (plan, result) = plan(
+        entry, in: manifest.directory, source: source, pending: pending, planned: planned, files: &files)
+      plan.sourceEntry = dependency
+      positions[index] = images.count
+      images.append(plan)
+      results.append(result)
     }
     checkUniqueTargets(&images)
-    let spaceErrors = FreeSpace.check(images)
-    return EditPlan(manifest: manifest, images: images, errors: spaceErrors)
+    if !force {
+      images = zip(images, results).map { Convergence.checked($0, result: $1) }
+    }
+    let spaceErrors = FreeSpace.check(images.filter { !$0.unchanged })
+    return EditPlan(manifest: manifest, images: images, errors: build.cycles + spaceErrors)
+  }
+
+  /// Where an entry's image comes from: a file (`from`, or the target edited in place), the
+  /// result of an entry planned before it, or (with `create`) nothing.
+  private enum Source {
+    case file
+    case entry(position: Int, result: ImageDraft?, path: String)
   }
 
   private static func plan(
-    _ entry: ManifestImage, in directory: String, pending: (String) -> UInt64?
-  ) -> ImagePlan {
+    _ entry: ManifestImage, in directory: String, source origin: Source, pending: (String) -> UInt64?,
+    planned: (String) -> (any ImageSource)?, files: inout [ImageFile]
+  ) -> (ImagePlan, ImageDraft?) {
     let target = ManifestPaths.resolve(entry.path.value, in: directory)
     let source = entry.from.map { ManifestPaths.resolve($0.value, in: directory) } ?? target
     var plan = ImagePlan(entry: entry, target: target, source: source)
     let sourceMark = entry.from?.mark ?? entry.path.mark
     let sourceName = entry.from?.value ?? entry.path.value
     let image: any ImageSource
-    var openFile: ImageFile?
-    defer { openFile?.close() }
     do {
       if let create = entry.create {
         // A new image, laid out in memory as qemu-img create would write it; names are
@@ -45,9 +78,12 @@ enum Planner {
           )
         }
         image = layout
+      } else if case .entry(_, let result, let path) = origin {
+        guard let result else { throw QcowError("the entry that makes it ('\(path)') has errors") }
+        image = result
       } else {
         let file = try ImageFile(path: source)
-        openFile = file
+        files.append(file)
         image = file
       }
       let area = try HeaderArea(reading: image)
@@ -57,9 +93,25 @@ enum Planner {
       let mark = entry.create?.mark ?? sourceMark
       let name = entry.create == nil ? sourceName : entry.path.value
       plan.errors.append(ManifestDiagnostic(mark: mark, message: "'\(name)': \(error)"))
-      return plan
+      return (plan, nil)
     }
-    guard var area = plan.before else { return plan }
+    guard var area = plan.before else { return (plan, nil) }
+    var start = ImageDraft(base: image)
+    if !entry.setup.isEmpty {
+      let setup = SetupSequence(entry: entry, draft: start, target: target, backing: planned)
+      plan.changes = setup.changes
+      guard setup.errors.isEmpty else {
+        plan.errors += setup.errors
+        return (plan, nil)
+      }
+      start = setup.draft
+      do {
+        area = try HeaderArea(reading: start)
+      } catch {
+        plan.errors.append(ManifestDiagnostic(mark: entry.mark, message: "after the setup steps: \(error)"))
+        return (plan, nil)
+      }
+    }
     for expectation in entry.expect {
       let (field, wanted) = expectation.value
       let actual = area.header[field]
@@ -72,47 +124,34 @@ enum Planner {
           ))
       }
     }
-    for edit in entry.edits {
-      do {
-        if try area.apply(edit.value) == 0, case .deleteExtensions(let magic) = edit.value {
-          throw QcowError("no header extension \(FieldFormat.hex.render(UInt64(magic))) to delete")
-        }
-      } catch {
-        plan.errors.append(ManifestDiagnostic(mark: edit.mark, message: "\(error)"))
-      }
-    }
-    // A version 2 header (or a short version 3 one) has no room for some fields: edits of
-    // them would not reach the disk.
-    let header = area.header
-    for edit in entry.edits {
-      guard let field = edit.value.field, !field.isPresent(version: header.version, headerLength: header.headerLength)
-      else { continue }
+    let sequence = EditSequence(entry: entry, draft: start, area: area)
+    plan.after = sequence.area
+    plan.changes += sequence.changes
+    let prefix = "'\(entry.path.value)': "
+    if let magic = plan.before?.header[.magic], magic != HeaderArea.magic, sequence.headerFailed,
+      let failure = sequence.errors.last
+    {
+      // Most likely not meant as a qcow2 image at all: say so first, where the source is named.
+      plan.errors += sequence.errors.dropLast()
       plan.errors.append(
         ManifestDiagnostic(
-          mark: edit.mark,
-          message: "the result has no \(field.name) field (version \(header.version), header_length "
-            + "\(header.headerLength)): the edit would not reach the disk"))
+          mark: sourceMark,
+          message: "'\(sourceName)': not a qcow2 image: magic is \(FieldFormat.hex.render(magic)), "
+            + "expected 0x514649fb; the result cannot be written: "
+            + String(failure.message.dropFirst(failure.message.hasPrefix(prefix) ? prefix.count : 0))))
+    } else {
+      plan.errors += sequence.errors
     }
-    plan.after = area
-    do {
-      plan.encoded = try area.encoded(over: image)
-    } catch {
-      if let magic = plan.before?.header[.magic], magic != HeaderArea.magic {
-        // Most likely not meant as a qcow2 image at all: say so first, where the source is named.
-        plan.errors.append(
-          ManifestDiagnostic(
-            mark: sourceMark,
-            message: "'\(sourceName)': not a qcow2 image: magic is \(FieldFormat.hex.render(magic)), "
-              + "expected 0x514649fb; the result cannot be written: \(error)"))
-      } else {
-        plan.errors.append(ManifestDiagnostic(mark: entry.mark, message: "'\(entry.path.value)': \(error)"))
-      }
+    if sequence.errors.isEmpty {
+      plan.writes = sequence.draft.writes
+      plan.length = sequence.draft.size == image.size ? nil : sequence.draft.size
+      plan.cutLength = sequence.draft.cutLength
     }
     checkTargetDirectory(&plan)
     if let holder = ImageLocks.qemuHolder(of: target) {
       plan.errors.append(ManifestDiagnostic(mark: entry.path.mark, message: "'\(entry.path.value)' \(holder)"))
     }
-    return plan
+    return (plan, plan.errors.isEmpty ? sequence.draft : nil)
   }
 
   private static func checkTargetDirectory(_ plan: inout ImagePlan) {

@@ -1,11 +1,6 @@
 /// The bytes of a new qcow2 image exactly as `qemu-img create` (QEMU 7.2) writes them: the
 /// regions it writes, in order, and the file length. Zeros it writes are left as holes.
 public struct ImageLayout: Sendable {
-  /// The feature names QEMU 7.2 writes in its feature name table.
-  static let featureTable: [(UInt8, UInt8, String)] = [
-    (0, 0, "dirty bit"), (0, 1, "corrupt bit"), (0, 2, "external data file"), (0, 3, "compression type"),
-    (0, 4, "extended L2 entries"), (1, 0, "lazy refcounts"), (2, 0, "bitmaps"), (2, 1, "raw external data"),
-  ]
   /// QEMU's limit on the L1 table: 32 MiB.
   static let maximumL1Entries: UInt64 = (32 << 20) / 8
   /// The most L2 table bytes laid out in memory for `data_file_raw` (QEMU has no such limit:
@@ -49,8 +44,8 @@ public struct ImageLayout: Sendable {
     }
     var allocator = RefcountAllocator(
       clusterBits: clusterBits, refcountOrder: options.refcountBits.trailingZeroBitCount)
-    _ = allocator.allocate(3 * cs)
-    let l1Offset = l1Size == 0 ? 0 : allocator.allocate(8 * l1Size)
+    _ = try allocator.allocate(3 * cs)
+    let l1Offset = l1Size == 0 ? 0 : try allocator.allocate(8 * l1Size)
     var l1 = [UInt64](repeating: 0, count: Int(l1Size))
     var l2Tables: [(UInt64, [UInt8])] = []
     if options.dataFileRaw {
@@ -58,7 +53,7 @@ public struct ImageLayout: Sendable {
       let clusters = size / cs + (size % cs == 0 ? 0 : 1)
       let entrySize = options.extendedL2 ? 16 : 8
       for index in 0..<l1Size {
-        let l2Offset = allocator.allocate(cs)
+        let l2Offset = try allocator.allocate(cs)
         l1[Int(index)] = l2Offset | 1 << 63
         var table = [UInt8](repeating: 0, count: Int(cs))
         let first = index * l2Entries
@@ -100,52 +95,30 @@ public struct ImageLayout: Sendable {
     _ options: CreateOptions, size: UInt64, l1Size: UInt64, l1Offset: UInt64, allocator: RefcountAllocator
   ) throws -> [UInt8] {
     let version = options.version
-    let headerLength = version == 2 ? Header.version2Length : 112
-    var extensions: [HeaderExtension] = []
-    if let format = options.backingFormat, options.backingFile != nil {
-      extensions.append(HeaderExtension(magic: ExtensionKind.backingFormat.rawValue, data: Array(format.utf8)))
+    var values: [HeaderField: UInt64] = [
+      .magic: HeaderArea.magic, .version: version, .clusterBits: UInt64(options.clusterSize.trailingZeroBitCount),
+      .size: size, .l1Size: l1Size, .l1TableOffset: l1Offset, .refcountTableOffset: allocator.tableOffset,
+      .refcountTableClusters: allocator.tableClusters,
+    ]
+    if version == 3 {
+      values[.incompatibleFeatures] =
+        (options.dataFile != nil ? 0x4 : 0) | (options.compressionType == "zstd" ? 0x8 : 0)
+        | (options.extendedL2 ? 0x10 : 0)
+      values[.compatibleFeatures] = options.lazyRefcounts ? 1 : 0
+      values[.autoclearFeatures] = options.dataFileRaw ? 0x2 : 0
+      values[.refcountOrder] = UInt64(options.refcountBits.trailingZeroBitCount)
+      values[.compressionType] = options.compressionType == "zstd" ? 1 : 0
     }
-    if let dataFile = options.dataFile {
-      extensions.append(HeaderExtension(magic: ExtensionKind.dataFile.rawValue, data: Array(dataFile.utf8)))
-    }
-    if version == 3 && options.clusterSize > 4096 {
-      var table: [UInt8] = []
-      for (type, bit, name) in featureTable {
-        table += [type, bit] + Array(name.utf8) + [UInt8](repeating: 0, count: 46 - name.utf8.count)
-      }
-      extensions.append(HeaderExtension(magic: ExtensionKind.featureTable.rawValue, data: table))
-    }
-    var area: [UInt8] = []
-    for ext in extensions { ext.encode(into: &area) }
-    area += [UInt8](repeating: 0, count: 8)
-    let backingName = options.backingFile.map { Array($0.utf8) } ?? []
-    let backingOffset = options.backingFile == nil ? 0 : UInt64(headerLength + area.count)
-    area += backingName
-    guard headerLength + area.count <= Int(options.clusterSize) else {
+    var header = QemuHeader(fields: Header(values), clusterSize: Int(options.clusterSize))
+    header.backingFile = options.backingFile.map { Array($0.utf8) }
+    if options.backingFile != nil { header.backingFormat = options.backingFormat.map { Array($0.utf8) } }
+    header.dataFile = options.dataFile.map { Array($0.utf8) }
+    do {
+      let cluster = try header.cluster()
+      return cluster
+    } catch {
       throw QcowError(
         "the header, extensions and backing file name do not fit in a \(options.clusterSize)-byte cluster")
     }
-    var values: [String: UInt64] = [
-      "magic": HeaderArea.magic, "version": version, "backing_file_offset": backingOffset,
-      "backing_file_size": UInt64(backingName.count), "cluster_bits": UInt64(options.clusterSize.trailingZeroBitCount),
-      "size": size, "l1_size": l1Size, "l1_table_offset": l1Offset, "refcount_table_offset": allocator.tableOffset,
-      "refcount_table_clusters": allocator.tableClusters,
-    ]
-    if version == 3 {
-      values["incompatible_features"] =
-        (options.dataFile != nil ? 0x4 : 0) | (options.compressionType == "zstd" ? 0x8 : 0)
-        | (options.extendedL2 ? 0x10 : 0)
-      values["compatible_features"] = options.lazyRefcounts ? 1 : 0
-      values["autoclear_features"] = options.dataFileRaw ? 0x2 : 0
-      values["refcount_order"] = UInt64(options.refcountBits.trailingZeroBitCount)
-      values["header_length"] = UInt64(headerLength)
-      values["compression_type"] = options.compressionType == "zstd" ? 1 : 0
-    }
-    var cluster = [UInt8](repeating: 0, count: Int(options.clusterSize))
-    for field in HeaderField.all where field.offset + field.width <= headerLength {
-      cluster.storeBigEndian(values[field.name] ?? 0, width: field.width, at: field.offset)
-    }
-    cluster.replaceSubrange(headerLength..<(headerLength + area.count), with: area)
-    return cluster
   }
 }

@@ -4,6 +4,10 @@ public struct ImageChange: Sendable, Equatable {
   public let what: String
   /// Host offset of the first byte changed (the old length for a truncate).
   public let offset: UInt64
+  /// Where, for people: the offset, with the bits of a refcount narrower than a byte.
+  public var place: String { placeText ?? FieldFormat.hex.render(offset) }
+  /// The place when it is more than the offset.
+  let placeText: String?
   /// Bytes changed (for a truncate, the new length).
   public let length: UInt64
   /// The old contents, decoded.
@@ -18,8 +22,9 @@ public struct ImageChange: Sendable, Equatable {
   public var text: String {
     switch what {
     case "truncate": return "truncate: \(old) -> \(new) bytes"
+    case "backing file", "data file": return "\(what): \(old) -> \(new) (\(place))"
     case "fill": return "fill \(FieldFormat.hex.render(offset))..\(FieldFormat.hex.render(offset + length)): \(new)"
-    default: return "\(what) at \(FieldFormat.hex.render(offset)): \(old) -> \(new)"
+    default: return "\(what) at \(place): \(old) -> \(new)"
     }
   }
 

@@ -21,7 +21,8 @@ extension ImageDraft {
         pending.append((place.offset, bytes))
         changes.append(
           ImageChange(
-            what: place.name, offset: place.offset, length: UInt64(bytes.count), old: place.describe(place.bytes),
+            what: place.name, offset: place.offset, placeText: place.place, length: UInt64(bytes.count),
+            old: place.describe(place.bytes),
             new: place.describe(bytes), oldJSON: place.json(place.bytes), newJSON: place.json(bytes)))
       }
       for (offset, bytes) in pending {
@@ -46,7 +47,7 @@ extension ImageDraft {
       try write(bytes, at: offset)
       return [
         ImageChange(
-          what: "poke", offset: offset, length: UInt64(bytes.count), old: ImageChange.hexText(old),
+          what: "poke", offset: offset, placeText: nil, length: UInt64(bytes.count), old: ImageChange.hexText(old),
           new: ImageChange.hexText(bytes), oldJSON: nil, newJSON: nil)
       ]
     case .fill(let at, let length, let byte):
@@ -58,19 +59,48 @@ extension ImageDraft {
       try write(Array(repeating: byte, count: Int(count)), at: offset)
       return [
         ImageChange(
-          what: "fill", offset: offset, length: count, old: "",
+          what: "fill", offset: offset, placeText: nil, length: count, old: "",
           new: "\(count) bytes of \(FieldFormat.hex.render(UInt64(byte)))",
           oldJSON: nil, newJSON: nil)
       ]
+    case .setBackingFile(let file, let format):
+      var header = try QemuHeader(opening: area, file: self)
+      let old = header.backingFile
+      try header.changeBackingFile(file, format: format)
+      try rewriteHeader(header)
+      return [headerChange("backing file", old: old, new: header.backingFile, format: header.backingFormat)]
+    case .setDataFile(let name):
+      var header = try QemuHeader(opening: area, file: self)
+      let old = header.dataFile
+      try header.changeDataFile(name)
+      try rewriteHeader(header)
+      return [headerChange("data file", old: old, new: header.dataFile, format: nil)]
     case .truncate(let size):
       let length = try resolver.evaluate(size)
       let old = self.size
       truncate(to: length)
       return [
         ImageChange(
-          what: "truncate", offset: old, length: length, old: String(old), new: String(length), oldJSON: .number(old),
+          what: "truncate", offset: old, placeText: nil, length: length, old: String(old), new: String(length),
+          oldJSON: .number(old),
           newJSON: .number(length))
       ]
     }
+  }
+
+  /// Writes the first cluster as QEMU writes it.
+  private mutating func rewriteHeader(_ header: QemuHeader) throws {
+    let cluster = try header.cluster()
+    if UInt64(cluster.count) > size { truncate(to: UInt64(cluster.count)) }
+    try write(cluster, at: 0)
+  }
+
+  /// The change record of a QEMU header rewrite.
+  private func headerChange(_ what: String, old: [UInt8]?, new: [UInt8]?, format: [UInt8]?) -> ImageChange {
+    func text(_ name: [UInt8]?) -> String { name.map { "'\(String(decoding: $0, as: UTF8.self))'" } ?? "none" }
+    let formatText = format.map { " (format '\(String(decoding: $0, as: UTF8.self))')" } ?? ""
+    return ImageChange(
+      what: what, offset: 0, placeText: "the header area rewritten as QEMU writes it", length: 0, old: text(old),
+      new: text(new) + formatText, oldJSON: nil, newJSON: nil)
   }
 }

@@ -17,6 +17,18 @@ public struct ImageDraft: ImageSource {
     baseVisible = base.size
   }
 
+  /// The draft of `base` that `writes`, `size` and `cutLength` describe (as a plan keeps them).
+  public init(base: any ImageSource, writes: HeaderWrite, size: UInt64, cutLength: UInt64?) {
+    self.base = base
+    self.writes = writes
+    self.size = size
+    baseVisible = min(base.size, cutLength ?? base.size)
+  }
+
+  /// The shortest length a truncation cut the base to, when it is shorter than the base:
+  /// the base's bytes past it read as zeros even where the draft grew again.
+  public var cutLength: UInt64? { baseVisible < base.size ? baseVisible : nil }
+
   /// Whether the draft differs from its base.
   public var isChanged: Bool { !writes.runs.isEmpty || size != base.size }
 

@@ -39,6 +39,10 @@ public enum ImageEdit: Sendable, Equatable {
   case fill(at: OffsetExpression, length: OffsetExpression, byte: UInt8)
   /// Cut or grow the file to a size.
   case truncate(size: OffsetExpression)
+  /// Rewrite the header area as `qemu-img rebase -u -b FILE -F FORMAT` does (nil file: `-b ""`).
+  case setBackingFile(file: [UInt8]?, format: [UInt8]?)
+  /// Rewrite the header area as `qemu-img amend -o data_file=NAME` does.
+  case setDataFile([UInt8])
 
   /// The most bytes one fill may write (they are held in memory until the image is staged).
   public static let fillLimit: UInt64 = 256 << 20

@@ -83,7 +83,9 @@ public struct LocationResolver {
   private func tableEntry(
     _ name: String, table: UInt64, count: UInt64, index: UInt64, kind: EntryKind
   ) throws -> ResolvedLocation {
-    guard index < count else { throw QcowError("\(name): index out of range (the table has \(count) entries)") }
+    guard index < count else {
+      throw QcowError("\(name): index out of range (the table has \(count) \(count == 1 ? "entry" : "entries"))")
+    }
     let offset = try sum(table, index * UInt64(kind.bytes), what: name)
     return try ResolvedLocation(name: name, offset: offset, kind: .entry(kind), image: image)
   }

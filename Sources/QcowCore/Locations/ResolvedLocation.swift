@@ -40,6 +40,12 @@ public struct ResolvedLocation: Sendable {
     }
   }
 
+  /// Where the value is, for people: the offset, and the bits for a refcount narrower than a byte.
+  public var place: String {
+    guard case .refcount(let bits, let shift) = kind, bits < 8 else { return hex(offset) }
+    return bits == 1 ? "\(hex(offset)) bit \(shift)" : "\(hex(offset)) bits \(shift)-\(shift + bits - 1)"
+  }
+
   /// The entry's 64-bit words (one, or two for an extended L2 entry).
   public var words: [UInt64] {
     stride(from: 0, to: bytes.count, by: 8).compactMap { bytes.uint64(at: $0) }
@@ -83,7 +89,7 @@ public struct ResolvedLocation: Sendable {
   /// The kind's name in messages.
   public var kindName: String {
     switch kind {
-    case .entry(let entry): return "a \(entry.name)"
+    case .entry(let entry): return ("Le".contains(entry.name.prefix(1)) ? "an " : "a ") + entry.name
     case .refcount(let bits, _): return "a \(bits)-bit refcount"
     case .record(let field): return "the \(field.width * 8)-bit field \(field.name)"
     }
@@ -122,7 +128,10 @@ public struct ResolvedLocation: Sendable {
         throw QcowError("\(self.name): '\(name)' is not a field of \(kindName) (\(fieldList))")
       }
       guard words.indices.contains(field.word), let stored = field.storing(value, in: words[field.word]) else {
-        throw QcowError("\(self.name): \(name) \(hex(value)) does not fit its \(field.bits) bits")
+        let room =
+          field.inPlace
+          ? "a multiple of 2^\(field.shift) below 2^\(field.shift + field.bits)" : "\(field.bits) bits"
+        throw QcowError("\(self.name): \(name) \(hex(value)) does not fit the field (\(room))")
       }
       words[field.word] = stored
     }
