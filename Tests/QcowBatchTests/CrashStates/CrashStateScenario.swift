@@ -4,11 +4,14 @@ enum CrashStateScenario: String, CaseIterable, Sendable {
   /// The five-image apply of the crash tests (`CrashScenario`): in-place edits, `from` copies
   /// and setup steps.
   case fiveImages
+  /// A build graph (`CrashBuildGraph`): entries made from other entries' staged files.
+  case buildGraph
 
   /// The targets, relative to the manifest.
   var targets: [String] {
     switch self {
     case .fiveImages: CrashScenario.targets
+    case .buildGraph: CrashBuildGraph.targets
     }
   }
 
@@ -17,6 +20,7 @@ enum CrashStateScenario: String, CaseIterable, Sendable {
   var defaultBudget: Int {
     switch self {
     case .fiveImages: 1500
+    case .buildGraph: 400
     }
   }
 
@@ -24,6 +28,7 @@ enum CrashStateScenario: String, CaseIterable, Sendable {
   func prepare(_ scratch: ApplyScratch) throws -> String {
     switch self {
     case .fiveImages: try CrashScenario.prepare(scratch)
+    case .buildGraph: try CrashBuildGraph.prepare(scratch)
     }
   }
 
@@ -31,15 +36,18 @@ enum CrashStateScenario: String, CaseIterable, Sendable {
   var reference: Result<CrashStateReference, ApplyTestError> {
     switch self {
     case .fiveImages: CrashStateScenario.fiveImagesReference
+    case .buildGraph: CrashStateScenario.buildGraphReference
     }
   }
 
   private static let fiveImagesReference = CrashStateReference.make(.fiveImages)
+  private static let buildGraphReference = CrashStateReference.make(.buildGraph)
 
   /// The scenario's name in a run's description.
   var title: String {
     switch self {
     case .fiveImages: "five images"
+    case .buildGraph: "build graph"
     }
   }
 }
