@@ -70,6 +70,20 @@ struct CrashStateExplorerTests {
     if let example = report.examples.first { print("  for example: \(example)") }
   }
 
+  @Test("the build graph builds entries from entries, replaces three images and makes two")
+  func buildGraph() throws {
+    let reference = try CrashStateScenario.buildGraph.reference.get()
+    #expect(reference.targets.filter { reference.old.files[$0] == nil } == ["top.qcow2", "out/small.qcow2"])
+    let scratch = try ApplyScratch("crash-states-graph")
+    defer { scratch.remove() }
+    let plan = try TestSupport.qcowBatch(["plan", try CrashBuildGraph.prepare(scratch)])
+    let order = plan.out.split(separator: "\n").filter { !$0.hasPrefix(" ") && $0.contains(".qcow2") }
+      .map { String($0.prefix { $0 != " " }) }
+    #expect(order == ["base.qcow2", "top.qcow2", "out/copy.qcow2", "tmpl.qcow2", "out/small.qcow2"], "\(plan.out)")
+    let built = ["(from top.qcow2, built first)", "(from tmpl.qcow2, built first)"]
+    #expect(built.allSatisfy { plan.out.contains($0) }, "\(plan.out)")
+  }
+
   /// Explores `exploration` and expects every state to recover, and the budget to be used.
   private func expectRecovered(_ exploration: CrashExploration) throws {
     let report = try CrashStateExplorer.explore(exploration)
