@@ -17,6 +17,7 @@ struct CrashExploration: Sendable, CustomTestStringConvertible {
   static let budgetVariable = "QCOW_BATCH_CRASH_STATES"
   /// The environment variable that sets the seed of the sampling.
   static let seedVariable = "QCOW_BATCH_CRASH_SEED"
+  /// The transaction traced: its manifest, images and versions.
   var scenario: CrashStateScenario = .fiveImages
   var run: CrashRun = .clean
   var strategy: SyncStrategy
