@@ -39,6 +39,12 @@ import Testing
     let changes = image?["image_changes"] as? [[String: Any]] ?? []
     #expect(changes.map { $0["what"] as? String } == ["setup write", "setup snapshot", "l2[vaddr=0x0]"])
     #expect((changes.first?["new"] as? [String: Any])?["clusters_allocated"] as? Int == 2)
+    let steps = changes.prefix(2).map { $0["step"] as? [String: [String: Any]] }
+    #expect(steps.first??["write"]?["pattern"] as? Int == 0x2a)
+    #expect(steps.first??["write"]?["length"] as? Int == 65536)
+    #expect(steps.last??["snapshot"]?["name"] as? String == "s1")
+    #expect(steps.last??["snapshot"]?["date"] as? Int == 1_700_000_000)
+    #expect(changes.last?["step"] == nil, "an edit has no step")
     #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("a.qcow2").path), "plan wrote")
 
     let applied = try TestSupport.qcowBatch(["apply", "-q", manifest])
