@@ -135,4 +135,32 @@ import Testing
     #expect(numbers[0] >= before && numbers[0] <= after, "date \(numbers[0]) outside \(before)...\(after)")
     #expect(numbers[1] % 1000 == 0 && numbers[1] < 1_000_000_000, "nanoseconds \(numbers[1])")
   }
+
+  @Test("a 1 GiB pattern write is planned, staged and committed in bounded memory")
+  func boundedMemory() throws {
+    let directory = try TestSupport.makeTemporaryDirectory("qcow-batch-setup-memory")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let manifest = directory.appendingPathComponent("m.yaml").path
+    try """
+    version: 1
+    images:
+      - path: big.qcow2
+        create: {size: 2G}
+        setup:
+          - write: {offset: 0, length: 1G, pattern: 0x5a}
+
+    """.write(toFile: manifest, atomically: true, encoding: .utf8)
+    // GNU time prints the peak RSS in KiB on the last line of stderr.
+    let applied = try TestSupport.tool("time", ["-f", "%M", TestSupport.binary.path, "apply", "-q", manifest])
+    try #require(applied.status == 0, "\(applied.err)")
+    let peak = try #require(applied.err.split(separator: "\n").last.flatMap { Int($0) }, "\(applied.err)")
+    // The data alone would be 1048576 KiB; the tables and the binary take a few MiB.
+    #expect(peak < 128 << 10, "peak RSS \(peak) KiB")
+    let image = directory.appendingPathComponent("big.qcow2").path
+    let check = try TestSupport.tool("qemu-img", ["check", image])
+    #expect(check.status == 0, "\(check.out)\(check.err)")
+    let reads = ["read -P 0x5a 0 64k", "read -P 0x5a 512M 1M", "read -P 0x5a 1023M 1M", "read -P 0 1G 64k"]
+    let read = try TestSupport.tool("qemu-io", ["-r", "-f", "qcow2"] + reads.flatMap { ["-c", $0] } + [image])
+    #expect(read.status == 0 && !read.out.contains("failed") && read.out.contains("read 65536/65536"), "\(read.out)")
+  }
 }
