@@ -20,12 +20,18 @@ import Testing
 
     """
 
+  /// A new directory holding `manifest` as m.yaml; returns the directory and the manifest's path.
+  static func workspace(_ label: String, manifest: String) throws -> (URL, String) {
+    let directory = try TestSupport.makeTemporaryDirectory(label)
+    let path = directory.appendingPathComponent("m.yaml").path
+    try manifest.write(toFile: path, atomically: true, encoding: .utf8)
+    return (directory, path)
+  }
+
   @Test("plan shows each step and writes nothing; expect and the edits see the setup's result")
   func planAndApply() throws {
-    let directory = try TestSupport.makeTemporaryDirectory("qcow-batch-setup-plan")
+    let (directory, manifest) = try SetupPlanTests.workspace("qcow-batch-setup-plan", manifest: SetupPlanTests.manifest)
     defer { try? FileManager.default.removeItem(at: directory) }
-    let manifest = directory.appendingPathComponent("m.yaml").path
-    try SetupPlanTests.manifest.write(toFile: manifest, atomically: true, encoding: .utf8)
     let plan = try TestSupport.qcowBatch(["plan", manifest])
     #expect(plan.status == 0, "\(plan.err)")
     #expect(
@@ -107,18 +113,18 @@ import Testing
 
   @Test("a snapshot's date is SOURCE_DATE_EPOCH when set, else the current time in microseconds")
   func snapshotDates() throws {
-    let directory = try TestSupport.makeTemporaryDirectory("qcow-batch-setup-date")
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let manifest = directory.appendingPathComponent("m.yaml").path
-    try """
-    version: 1
-    images:
-      - path: a.qcow2
-        create: {size: 64M}
-        setup:
-          - snapshot: {name: s}
+    let (directory, manifest) = try SetupPlanTests.workspace(
+      "qcow-batch-setup-date",
+      manifest: """
+        version: 1
+        images:
+          - path: a.qcow2
+            create: {size: 64M}
+            setup:
+              - snapshot: {name: s}
 
-    """.write(toFile: manifest, atomically: true, encoding: .utf8)
+        """)
+    defer { try? FileManager.default.removeItem(at: directory) }
     let image = directory.appendingPathComponent("a.qcow2").path
     let fixed = try ApplyRun.run(manifest, ["-q"], environment: ["SOURCE_DATE_EPOCH=1234567890"])
     try #require(fixed.status == 0, "\(fixed.err)")
@@ -138,18 +144,18 @@ import Testing
 
   @Test("a 1 GiB pattern write is planned, staged and committed in bounded memory")
   func boundedMemory() throws {
-    let directory = try TestSupport.makeTemporaryDirectory("qcow-batch-setup-memory")
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let manifest = directory.appendingPathComponent("m.yaml").path
-    try """
-    version: 1
-    images:
-      - path: big.qcow2
-        create: {size: 2G}
-        setup:
-          - write: {offset: 0, length: 1G, pattern: 0x5a}
+    let (directory, manifest) = try SetupPlanTests.workspace(
+      "qcow-batch-setup-memory",
+      manifest: """
+        version: 1
+        images:
+          - path: big.qcow2
+            create: {size: 2G}
+            setup:
+              - write: {offset: 0, length: 1G, pattern: 0x5a}
 
-    """.write(toFile: manifest, atomically: true, encoding: .utf8)
+        """)
+    defer { try? FileManager.default.removeItem(at: directory) }
     // GNU time prints the peak RSS in KiB on the last line of stderr.
     let applied = try TestSupport.tool("time", ["-f", "%M", TestSupport.binary.path, "apply", "-q", manifest])
     try #require(applied.status == 0, "\(applied.err)")
