@@ -10,6 +10,9 @@ public struct FileWrites: Sendable, Equatable {
   /// Offset just past the last byte written (0 when nothing is).
   public var end: UInt64 { runs.last?.end ?? 0 }
 
+  /// Bytes written in all.
+  public var byteCount: Int { runs.reduce(0) { $0 &+ Int(clamping: $1.count) } }
+
   /// Runs that touch are merged while the result stays this small; larger ones stay apart,
   /// so that many small writes next to a big one never copy it again.
   static let mergeLimit = 64 << 10
