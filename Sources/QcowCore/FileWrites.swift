@@ -62,6 +62,15 @@ public struct FileWrites: Sendable, Equatable {
     runs.replaceSubrange(start..<stop, with: merged)
   }
 
+  /// The byte a single repeated run writes over all of `start..<end`, if one does.
+  public func repeatedByte(over start: UInt64, _ end: UInt64) -> UInt8? {
+    let index = firstRun(endingAfter: start)
+    guard index < runs.count, runs[index].offset <= start, runs[index].end >= end,
+      case .repeated(let byte, _) = runs[index].content
+    else { return nil }
+    return byte
+  }
+
   /// Whether any run writes inside `start..<end`.
   public func touches(_ start: UInt64, _ end: UInt64) -> Bool {
     let index = firstRun(endingAfter: start)

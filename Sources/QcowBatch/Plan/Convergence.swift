@@ -56,6 +56,10 @@ enum Convergence {
       let end = min(expected.size, offset + UInt64(chunk))
       if let sourceFile, isHole(sourceFile, from: offset, to: end), !expected.writes.touches(offset, end) {
         guard try holdsZeros(target, from: offset, to: end) else { return false }
+      } else if let byte = expected.writes.repeatedByte(over: offset, end) {
+        // A setup write's pattern: compared with the byte, not with a copy of the chunk.
+        guard try target.read(at: offset, count: Int(end - offset), what: "the target").allSatisfy({ $0 == byte })
+        else { return false }
       } else {
         let count = Int(end - offset)
         guard
