@@ -24,6 +24,7 @@ struct ApplyCommand: ParsableCommand {
   var force = false
 
   func run() throws {
+    OpenFileLimit.raise()
     // A saved plan names its manifest; everything it recorded must still hold.
     let saved = try SavedPlan.read(options.manifest)
     var options = self.options

@@ -18,6 +18,7 @@ struct PlanCommand: ParsableCommand {
   var out: String?
 
   func run() throws {
+    OpenFileLimit.raise()
     // A saved plan is made from the manifest's absolute path, as 'apply FILE' loads it.
     var options = self.options
     if out != nil { options.manifest = SavedPlan.absolute(options.manifest) }

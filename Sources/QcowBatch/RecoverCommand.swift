@@ -19,6 +19,7 @@ struct RecoverCommand: ParsableCommand {
   var location: String = "."
 
   func run() throws {
+    OpenFileLimit.raise()
     var status = stat()
     let journals: [String]
     if stat(location, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {

@@ -16,7 +16,7 @@ extension HeaderArea {
   /// the first cluster as read. Where its write would not read back as this area (it drops
   /// the last header byte, or the extensions overlap the fields), the last byte is written
   /// too; when even that does not read back, fails and names the difference.
-  public func encoded(over file: any ImageSource) throws -> HeaderWrite {
+  public func encoded(over file: any ImageSource) throws -> FileWrites {
     try checkEncodable()
     let layout = layout()
     guard layout.end <= clusterSize.limit else {
@@ -55,7 +55,7 @@ extension HeaderArea {
 
   /// The writes in qcow2.py's order: the area at header_length, then `fieldBytes` bytes of
   /// the header fields at 0, then edited fields qcow2.py does not know.
-  private func writes(_ fields: Header, fieldBytes: Int, layout: HeaderLayout) -> HeaderWrite {
+  private func writes(_ fields: Header, fieldBytes: Int, layout: HeaderLayout) -> FileWrites {
     var area: [UInt8] = []
     area.reserveCapacity(Int(layout.end - layout.extensionsStart))
     for ext in extensions {
@@ -65,7 +65,7 @@ extension HeaderArea {
     if let name = backingFileName {
       area.append(contentsOf: name)
     }
-    var write = HeaderWrite()
+    var write = FileWrites()
     write.layer(area, at: layout.extensionsStart)
     write.layer(Array(fields.fieldBytes().prefix(fieldBytes)), at: 0)
     for field in HeaderField.all where !field.inQcow2Py && header.edited.contains(field.index) {
@@ -79,7 +79,7 @@ extension HeaderArea {
   }
 
   /// What would differ from this area when `write` is read back over `file`, or nil.
-  private func readBackProblem(_ write: HeaderWrite, over file: any ImageSource, fields: Header) throws -> String? {
+  private func readBackProblem(_ write: FileWrites, over file: any ImageSource, fields: Header) throws -> String? {
     let reread: HeaderArea
     do {
       reread = try HeaderArea(reading: OverlaidImage(base: file, write: write))

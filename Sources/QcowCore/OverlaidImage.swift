@@ -1,9 +1,9 @@
-/// An image as it would read after a `HeaderWrite`: the runs over the original bytes.
+/// An image as it would read after a `FileWrites`: the runs over the original bytes.
 struct OverlaidImage: ImageSource {
   /// The image as it is.
   let base: any ImageSource
   /// The writes laid over it.
-  let write: HeaderWrite
+  let write: FileWrites
 
   var size: UInt64 { max(base.size, write.end) }
 

@@ -78,6 +78,32 @@ struct ConvergenceTests {
     #expect(forced.out.contains("applied: 4 images written"), "\(forced.out)")
   }
 
+  @Test("a setup step's pattern converges, and one byte changed inside it is found")
+  func setupPattern() throws {
+    let workspace = try ManifestWorkspace()
+    defer { workspace.remove() }
+    // 3 MiB of pattern from host offset 0x50000: the chunks from 1 MiB to 3 MiB lie wholly in it.
+    try workspace.writeManifest(
+      """
+      version: 1
+      images:
+        - path: out/s.qcow2
+          create: {size: 64M}
+          setup:
+            - write: {offset: 0, length: 3M, pattern: 0x61}
+      """)
+    try #require(try workspace.qcowBatch(["apply", "--quiet"]).status == 0)
+    #expect(try workspace.qcowBatch(["plan", "--detailed-exitcode"]).status == 0)
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: workspace.path("out/s.qcow2")))
+    try handle.seek(toOffset: 0x20_0000)
+    try handle.write(contentsOf: Data([0x62]))
+    try handle.close()
+    #expect(try workspace.qcowBatch(["plan", "--detailed-exitcode"]).status == 2)
+    let again = try workspace.qcowBatch(["apply", "--quiet"])
+    #expect(again.out.contains("applied: 1 image written"), "\(again.out)")
+    #expect(try workspace.qcowBatch(["plan", "--detailed-exitcode"]).status == 0)
+  }
+
   /// Inode and modification time of each target.
   private func identities(_ workspace: ManifestWorkspace) throws -> [String: String] {
     var result: [String: String] = [:]

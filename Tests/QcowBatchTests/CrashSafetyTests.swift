@@ -154,6 +154,32 @@ struct CrashSafetyTests {
   }
 
   @Test(
+    "a manifest named by a relative path syncs each directory as often as by its absolute path",
+    .enabled(if: CrashTrace.available, "strace is missing or cannot trace here"))
+  func directorySyncsOnce() throws {
+    /// The directories each fsync of the scenario's apply syncs, in order, relative to its root.
+    func directorySyncs(relative: Bool) throws -> [String] {
+      let scratch = try ApplyScratch("crash-directory-syncs")
+      defer { scratch.remove() }
+      let manifest = try CrashScenario.prepare(scratch)
+      let log = scratch.logs.appendingPathComponent("strace.log").path
+      let result = try TestSupport.run(
+        URL(fileURLWithPath: CrashTrace.strace),
+        ["-f", "-y", "-o", log, "-e", "trace=fsync", TestSupport.binary.path, "apply", "-q"]
+          + [relative ? "m.yaml" : manifest], directory: scratch.root)
+      try #require(result.status == 0, "\(result.err)")
+      let root = try #require(TestSupport.canonical(scratch.root.path))
+      let directories = [root, root + "/out"]
+      return try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        .compactMap { StraceCall(String($0))?.descriptorPaths.first }
+        .filter(directories.contains).map { $0 == root ? "." : "out" }
+    }
+    let absolute = try directorySyncs(relative: false)
+    #expect(absolute.count >= 4, "\(absolute)")
+    #expect(try directorySyncs(relative: true) == absolute)
+  }
+
+  @Test(
     "a traced apply syncs staged files before the commit record, it before the renames, directories after",
     .enabled(if: CrashTrace.available, "strace is missing or cannot trace here"),
     arguments: SyncStrategy.allCases)

@@ -50,16 +50,26 @@ struct ExpectedImage: Sendable {
   let extensions: [ExpectedExtension]
   /// What qemu-img says of the result.
   let qemu: QemuVerdict
+  /// The iotests corruption (its name in `IotestCorruption.all`) whose hand-made file the
+  /// result must equal byte for byte, with the same `qemu-img check` verdict; such an image
+  /// has no source, and its fields and extensions are not checked one by one.
+  let byHand: String?
 
   init(
     _ file: String, from source: String, fields: [String: UInt64] = [:], extensions: [ExpectedExtension],
-    qemu: QemuVerdict = .clean()
+    qemu: QemuVerdict = .clean(), byHand: String? = nil
   ) {
     self.file = file
     self.source = source
     self.fields = fields
     self.extensions = extensions
     self.qemu = qemu
+    self.byHand = byHand
+  }
+
+  /// An image that must be what the iotest makes by hand for the corruption named `corruption`.
+  static func byHand(_ file: String, as corruption: String) -> ExpectedImage {
+    ExpectedImage(file, from: "", extensions: [], byHand: corruption)
   }
 }
 
@@ -86,7 +96,7 @@ struct ManifestApplyCheck {
 
   func run() throws {
     var sources: [String: Source] = [:]
-    for image in images where sources[image.source] == nil {
+    for image in images where image.byHand == nil && sources[image.source] == nil {
       let path = workspace.path(image.source)
       sources[image.source] = Source(
         fields: try StoredHeader.fields(path), extensions: try StoredHeader.extensions(path),
@@ -108,9 +118,27 @@ struct ManifestApplyCheck {
       apply.out.hasSuffix("applied: \(count) \(count == 1 ? "image" : "images") written\n"), "apply: \(apply.out)")
     try checkOnlyOutputsChanged(before: before)
     for image in images {
-      guard let source = sources[image.source] else { continue }
-      try check(image, against: source)
+      if let corruption = image.byHand {
+        try checkByHand(image, corruption)
+      } else if let source = sources[image.source] {
+        try check(image, against: source)
+      }
     }
+  }
+
+  /// The result is the file the iotest makes with qemu-img, qemu-io and dd, byte for byte,
+  /// and qemu-img check says the same of both.
+  private func checkByHand(_ image: ExpectedImage, _ name: String) throws {
+    let corruption = try #require(IotestCorruption.all.first { $0.name == name }, "no iotests corruption '\(name)'")
+    let directory = try TestSupport.makeTemporaryDirectory("qcow-batch-by-hand")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let reference = directory.appendingPathComponent("by-hand.qcow2")
+    try corruption.makeByHand(at: reference)
+    let result = URL(fileURLWithPath: workspace.path(image.file))
+    let cmp = try TestSupport.tool("cmp", [reference.path, result.path])
+    #expect(cmp.status == 0, "\(image.file) differs from what the iotest makes by hand: \(cmp.out)")
+    #expect(
+      try IotestCorruption.check(result) == IotestCorruption.check(reference), "\(image.file): qemu-img check differs")
   }
 
   /// The text plan: valid, with the expected lines. Returns it.

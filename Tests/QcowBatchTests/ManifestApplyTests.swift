@@ -400,6 +400,29 @@ struct ShippedManifestCase: CustomStringConvertible, Sendable {
           extensions: [.file(0x1234_5678, "payloads/fill-4k.bin")])
       ]),
     ShippedManifestCase(
+      "iotests-corruptions.yaml",
+      planLines: [
+        "  setup write at guest 0x0+65536 of 0xcd: file 196616 bytes -> file 393216 bytes, 2 clusters allocated",
+        "  l1[0] at 0x30000: offset 0x40000 copied -> offset 0x30000 copied",
+      ],
+      [
+        .byHand("out/060-l1-points-at-itself.qcow2", as: "060: L1[0] points at the L1 table itself"),
+        .byHand("out/060-l2-points-at-refcount-block.qcow2", as: "060: L2[0] points at the refcount block"),
+        .byHand(
+          "out/060-refcount-table-into-l1.qcow2", as: "060: a refcount table entry points into the L1 table"),
+        .byHand("out/060-refcount-0-for-l2.qcow2", as: "060: refcount 0 for the in-use L2 table"),
+        .byHand(
+          "out/060-l2-in-grown-cluster.qcow2",
+          as: "060: the file grown, L1[0] at the new cluster, its refcount 1, L2[0] at the refcount block"),
+        .byHand(
+          "out/108-refcount-table-past-eof.qcow2", as: "108: refcount table entry 1 points past the end of the file"),
+        .byHand("out/112-refcount-max.qcow2", as: "112: a 64-bit refcount of the data cluster set to 2^64-1"),
+        .byHand("out/112-l2-not-copied.qcow2", as: "112: an L2 entry without its COPIED bit"),
+        .byHand("out/138-l1-misaligned.qcow2", as: "138: an L1 entry with a misaligned L2 offset"),
+        .byHand("out/214-compressed-sectors.qcow2", as: "214: the compressed descriptor's sector count"),
+        .byHand("out/271-bitmaps-overlap.qcow2", as: "271: extended L2 allocation and zero bitmaps overlap"),
+      ]),
+    ShippedManifestCase(
       "unknown-extension.yaml",
       [
         ExpectedImage(

@@ -20,12 +20,18 @@ import Testing
 
     """
 
+  /// A new directory holding `manifest` as m.yaml; returns the directory and the manifest's path.
+  static func workspace(_ label: String, manifest: String) throws -> (URL, String) {
+    let directory = try TestSupport.makeTemporaryDirectory(label)
+    let path = directory.appendingPathComponent("m.yaml").path
+    try manifest.write(toFile: path, atomically: true, encoding: .utf8)
+    return (directory, path)
+  }
+
   @Test("plan shows each step and writes nothing; expect and the edits see the setup's result")
   func planAndApply() throws {
-    let directory = try TestSupport.makeTemporaryDirectory("qcow-batch-setup-plan")
+    let (directory, manifest) = try SetupPlanTests.workspace("qcow-batch-setup-plan", manifest: SetupPlanTests.manifest)
     defer { try? FileManager.default.removeItem(at: directory) }
-    let manifest = directory.appendingPathComponent("m.yaml").path
-    try SetupPlanTests.manifest.write(toFile: manifest, atomically: true, encoding: .utf8)
     let plan = try TestSupport.qcowBatch(["plan", manifest])
     #expect(plan.status == 0, "\(plan.err)")
     #expect(
@@ -39,6 +45,12 @@ import Testing
     let changes = image?["image_changes"] as? [[String: Any]] ?? []
     #expect(changes.map { $0["what"] as? String } == ["setup write", "setup snapshot", "l2[vaddr=0x0]"])
     #expect((changes.first?["new"] as? [String: Any])?["clusters_allocated"] as? Int == 2)
+    let steps = changes.prefix(2).map { $0["step"] as? [String: [String: Any]] }
+    #expect(steps.first??["write"]?["pattern"] as? Int == 0x2a)
+    #expect(steps.first??["write"]?["length"] as? Int == 65536)
+    #expect(steps.last??["snapshot"]?["name"] as? String == "s1")
+    #expect(steps.last??["snapshot"]?["date"] as? Int == 1_700_000_000)
+    #expect(changes.last?["step"] == nil, "an edit has no step")
     #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("a.qcow2").path), "plan wrote")
 
     let applied = try TestSupport.qcowBatch(["apply", "-q", manifest])
@@ -101,18 +113,18 @@ import Testing
 
   @Test("a snapshot's date is SOURCE_DATE_EPOCH when set, else the current time in microseconds")
   func snapshotDates() throws {
-    let directory = try TestSupport.makeTemporaryDirectory("qcow-batch-setup-date")
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let manifest = directory.appendingPathComponent("m.yaml").path
-    try """
-    version: 1
-    images:
-      - path: a.qcow2
-        create: {size: 64M}
-        setup:
-          - snapshot: {name: s}
+    let (directory, manifest) = try SetupPlanTests.workspace(
+      "qcow-batch-setup-date",
+      manifest: """
+        version: 1
+        images:
+          - path: a.qcow2
+            create: {size: 64M}
+            setup:
+              - snapshot: {name: s}
 
-    """.write(toFile: manifest, atomically: true, encoding: .utf8)
+        """)
+    defer { try? FileManager.default.removeItem(at: directory) }
     let image = directory.appendingPathComponent("a.qcow2").path
     let fixed = try ApplyRun.run(manifest, ["-q"], environment: ["SOURCE_DATE_EPOCH=1234567890"])
     try #require(fixed.status == 0, "\(fixed.err)")
@@ -128,5 +140,33 @@ import Testing
     try #require(numbers.count == 2, "\(values.out)")
     #expect(numbers[0] >= before && numbers[0] <= after, "date \(numbers[0]) outside \(before)...\(after)")
     #expect(numbers[1] % 1000 == 0 && numbers[1] < 1_000_000_000, "nanoseconds \(numbers[1])")
+  }
+
+  @Test("a 1 GiB pattern write is planned, staged and committed in bounded memory")
+  func boundedMemory() throws {
+    let (directory, manifest) = try SetupPlanTests.workspace(
+      "qcow-batch-setup-memory",
+      manifest: """
+        version: 1
+        images:
+          - path: big.qcow2
+            create: {size: 2G}
+            setup:
+              - write: {offset: 0, length: 1G, pattern: 0x5a}
+
+        """)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    // GNU time prints the peak RSS in KiB on the last line of stderr.
+    let applied = try TestSupport.tool("time", ["-f", "%M", TestSupport.binary.path, "apply", "-q", manifest])
+    try #require(applied.status == 0, "\(applied.err)")
+    let peak = try #require(applied.err.split(separator: "\n").last.flatMap { Int($0) }, "\(applied.err)")
+    // The data alone would be 1048576 KiB; the tables and the binary take a few MiB.
+    #expect(peak < 128 << 10, "peak RSS \(peak) KiB")
+    let image = directory.appendingPathComponent("big.qcow2").path
+    let check = try TestSupport.tool("qemu-img", ["check", image])
+    #expect(check.status == 0, "\(check.out)\(check.err)")
+    let reads = ["read -P 0x5a 0 64k", "read -P 0x5a 512M 1M", "read -P 0x5a 1023M 1M", "read -P 0 1G 64k"]
+    let read = try TestSupport.tool("qemu-io", ["-r", "-f", "qcow2"] + reads.flatMap { ["-c", $0] } + [image])
+    #expect(read.status == 0 && !read.out.contains("failed") && read.out.contains("read 65536/65536"), "\(read.out)")
   }
 }

@@ -80,7 +80,7 @@ struct ScratchImage {
   }
 
   /// The checked writes that store `area` over the file as it is now.
-  func encoded(_ area: HeaderArea) throws -> HeaderWrite {
+  func encoded(_ area: HeaderArea) throws -> FileWrites {
     try ImageFile.withFile(path) { try area.encoded(over: $0) }
   }
 

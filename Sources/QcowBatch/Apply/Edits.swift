@@ -4,7 +4,7 @@ import QcowCore
 /// What a staged file gets after its content: the edits' byte runs, then its new length.
 struct Edits: Sendable {
   /// The runs to write, in order.
-  let writes: HeaderWrite
+  let writes: FileWrites
   /// The file's new length, when the edits cut or grow it.
   let length: UInt64?
   /// The shortest length the edits cut it to first, when they did.

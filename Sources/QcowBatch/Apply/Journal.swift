@@ -73,9 +73,11 @@ struct Journal: Sendable {
     name.hasPrefix(".") && name.hasSuffix(".qcow-batch-journal")
   }
 
-  /// The directories whose entries the transaction changes: the targets' and the journal's.
+  /// The directories whose entries the transaction changes: the targets' and the journal's,
+  /// each once however it is spelled (`.` and its absolute path are one directory).
   var directories: Set<String> {
-    Set(entries.map { ManifestPaths.directory(of: $0.target) } + [ManifestPaths.directory(of: path)])
+    let directories = entries.map { ManifestPaths.directory(of: $0.target) } + [ManifestPaths.directory(of: path)]
+    return Set(directories.map { ManifestPaths.canonical($0) ?? $0 })
   }
 
   // MARK: Writing

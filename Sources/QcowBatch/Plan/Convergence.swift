@@ -28,14 +28,23 @@ enum Convergence {
     if plan.creation == nil && plan.entry.from == nil && plan.sourceEntry == nil {
       // Edited in place: unchanged when every write already holds its bytes and the length stays.
       guard plan.length == nil, plan.cutLength == nil else { return false }
-      for run in writes.runs {
-        guard target.contains(offset: run.offset, count: UInt64(run.bytes.count)),
-          try target.read(at: run.offset, count: run.bytes.count, what: "the target") == run.bytes
-        else { return false }
-      }
-      return true
+      return try writes.runs.allSatisfy { run in try holds(target, run) }
     }
     return try matches(target, expected: result, sourceFile: result.base as? ImageFile)
+  }
+
+  /// Whether `target` already holds what `run` writes, compared a chunk at a time.
+  private static func holds(_ target: ImageFile, _ run: FileWrites.Run) throws -> Bool {
+    guard target.contains(offset: run.offset, count: run.count) else { return false }
+    var offset = run.offset
+    while offset < run.end {
+      let end = min(run.end, offset + UInt64(chunk))
+      guard
+        try target.read(at: offset, count: Int(end - offset), what: "the target") == run.bytes(from: offset, to: end)
+      else { return false }
+      offset = end
+    }
+    return true
   }
 
   /// Whether `target` reads as `expected`; where `sourceFile` (the base) has a hole and no
@@ -47,6 +56,10 @@ enum Convergence {
       let end = min(expected.size, offset + UInt64(chunk))
       if let sourceFile, isHole(sourceFile, from: offset, to: end), !expected.writes.touches(offset, end) {
         guard try holdsZeros(target, from: offset, to: end) else { return false }
+      } else if let byte = expected.writes.repeatedByte(over: offset, end) {
+        // A setup write's pattern: compared with the byte, not with a copy of the chunk.
+        guard try target.read(at: offset, count: Int(end - offset), what: "the target").allSatisfy({ $0 == byte })
+        else { return false }
       } else {
         let count = Int(end - offset)
         guard

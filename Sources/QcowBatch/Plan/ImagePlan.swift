@@ -19,7 +19,7 @@ struct ImagePlan: Sendable {
   /// The external data file a `create` entry makes (resolved path) and its size.
   var dataFile: (path: String, size: UInt64)?
   /// The writes that store the edits in the staged copy, once every edit checked.
-  var writes: HeaderWrite?
+  var writes: FileWrites?
   /// The staged copy's new length, when the edits cut or grow the file.
   var length: UInt64?
   /// The shortest length the edits cut the source to on the way, when shorter than it.

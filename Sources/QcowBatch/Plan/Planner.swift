@@ -10,12 +10,8 @@ enum Planner {
     var images: [ImagePlan] = []
     var results: [ImageDraft?] = []
     var positions: [Int: Int] = [:]
-    var files: [ImageFile] = []
-    // The sources stay open until the plan is done: later entries and the convergence check
-    // read the results through them.
-    defer {
-      for file in files { file.close() }
-    }
+    let files = SourceFiles()
+    defer { files.closeAll() }
     for index in build.order {
       let entry = manifest.images[index]
       // A new image may take its size from a backing image made earlier in the manifest.
@@ -33,7 +29,7 @@ enum Planner {
       let source: Source =
         dependency.map { .entry(position: $0, result: results[$0], path: images[$0].entry.path.value) } ?? .file
       var (plan, result) = plan(
-        entry, in: manifest.directory, source: source, pending: pending, planned: planned, files: &files)
+        entry, in: manifest.directory, source: source, pending: pending, planned: planned, files: files)
       plan.sourceEntry = dependency
       positions[index] = images.count
       images.append(plan)
@@ -56,7 +52,7 @@ enum Planner {
 
   private static func plan(
     _ entry: ManifestImage, in directory: String, source origin: Source, pending: (String) -> UInt64?,
-    planned: (String) -> (any ImageSource)?, files: inout [ImageFile]
+    planned: (String) -> (any ImageSource)?, files: SourceFiles
   ) -> (ImagePlan, ImageDraft?) {
     let target = ManifestPaths.resolve(entry.path.value, in: directory)
     let source = entry.from.map { ManifestPaths.resolve($0.value, in: directory) } ?? target
@@ -82,9 +78,7 @@ enum Planner {
         guard let result else { throw QcowError("the entry that makes it ('\(path)') has errors") }
         image = result
       } else {
-        let file = try ImageFile(path: source)
-        files.append(file)
-        image = file
+        image = try files.open(source)
       }
       let area = try HeaderArea(reading: image)
       try area.checkReadable()

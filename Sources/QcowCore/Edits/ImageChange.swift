@@ -17,6 +17,8 @@ public struct ImageChange: Sendable, Equatable {
   /// The old and new contents as JSON (raw value and fields), for `set`.
   public let oldJSON: JSONValue?
   public let newJSON: JSONValue?
+  /// For a setup step, the step as the manifest gave it (kind and arguments), for JSON.
+  var stepJSON: JSONValue? = nil
 
   /// The change as one plan line.
   public var text: String {
@@ -30,10 +32,11 @@ public struct ImageChange: Sendable, Equatable {
 
   /// The change as JSON.
   public var json: JSONValue {
-    .object([
-      ("what", .string(what)), ("offset", .number(offset)), ("length", .number(length)),
-      ("old", oldJSON ?? .string(old)), ("new", newJSON ?? .string(new)),
-    ])
+    .object(
+      [("what", .string(what))] + (stepJSON.map { [("step", $0)] } ?? []) + [
+        ("offset", .number(offset)), ("length", .number(length)),
+        ("old", oldJSON ?? .string(old)), ("new", newJSON ?? .string(new)),
+      ])
   }
 
   /// `bytes` in hex, the middle left out past 32 bytes.

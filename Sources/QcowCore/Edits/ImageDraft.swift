@@ -4,7 +4,7 @@ public struct ImageDraft: ImageSource {
   /// The image the draft starts from.
   public let base: any ImageSource
   /// The byte runs written so far, applied over the base.
-  public private(set) var writes = HeaderWrite()
+  public private(set) var writes = FileWrites()
   /// The draft's length.
   public private(set) var size: UInt64
   /// How much of the base still shows: a cut followed by a growth reads zeros there.
@@ -18,7 +18,7 @@ public struct ImageDraft: ImageSource {
   }
 
   /// The draft of `base` that `writes`, `size` and `cutLength` describe (as a plan keeps them).
-  public init(base: any ImageSource, writes: HeaderWrite, size: UInt64, cutLength: UInt64?) {
+  public init(base: any ImageSource, writes: FileWrites, size: UInt64, cutLength: UInt64?) {
     self.base = base
     self.writes = writes
     self.size = size
@@ -43,18 +43,28 @@ public struct ImageDraft: ImageSource {
 
   /// Writes `bytes` at `offset`; they must end inside the draft (truncate to grow it first).
   public mutating func write(_ bytes: [UInt8], at offset: UInt64) throws {
-    guard contains(offset: offset, count: UInt64(bytes.count)) else {
+    try write(FileWrites.Run(offset: offset, content: .bytes(bytes)))
+  }
+
+  /// Writes `count` copies of `byte` at `offset`, holding one byte however many there are;
+  /// they must end inside the draft.
+  public mutating func fill(_ byte: UInt8, count: UInt64, at offset: UInt64) throws {
+    try write(FileWrites.Run(offset: offset, content: .repeated(byte, count: count)))
+  }
+
+  private mutating func write(_ run: FileWrites.Run) throws {
+    guard contains(offset: run.offset, count: run.count) else {
       throw QcowError(
-        "\(bytes.count) bytes at \(FieldFormat.hex.render(offset)) end past the end of the file (\(size) bytes): "
+        "\(run.count) bytes at \(FieldFormat.hex.render(run.offset)) end past the end of the file (\(size) bytes): "
           + "truncate to grow it first")
     }
-    writes.layer(bytes, at: offset)
+    writes.layer(run)
   }
 
   /// Makes the writes of a header area; they may grow the file, as writing past its end does.
-  public mutating func apply(_ header: HeaderWrite) {
+  public mutating func apply(_ header: FileWrites) {
     for run in header.runs {
-      writes.layer(run.bytes, at: run.offset)
+      writes.layer(run)
     }
     size = max(size, header.end)
   }

@@ -26,11 +26,19 @@ extension GuestImage {
     }
     var freeByteOffset: UInt64 = 0
     var offset = guest
+    // Every cluster but a short last one holds the same bytes, so it compresses to the same
+    // bytes: each cluster length is compressed once (nil: it does not compress).
+    var compressedByLength: [UInt64: [UInt8]?] = [:]
     while offset < guest + length {
       let bytes = min(guest + length - offset, cs)
-      let cluster = [UInt8](repeating: pattern, count: Int(bytes)) + [UInt8](repeating: 0, count: Int(cs - bytes))
-      guard let compressed = try ClusterCompression.compress(cluster, limit: Int(cs) - 1, type: compressionType)
-      else {
+      let known = compressedByLength[bytes]
+      let compressed =
+        try known
+        ?? ClusterCompression.compress(
+          [UInt8](repeating: pattern, count: Int(bytes)) + [UInt8](repeating: 0, count: Int(cs - bytes)),
+          limit: Int(cs) - 1, type: compressionType)
+      if known == nil { compressedByLength[bytes] = .some(compressed) }
+      guard let compressed else {
         try write(pattern: pattern, at: offset, length: bytes)
         offset += bytes
         continue

@@ -20,7 +20,7 @@ extension GuestImage {
             ))
         }
       }
-      try put([UInt8](repeating: pattern, count: Int(bytes)), at: host)
+      try fill(pattern, count: bytes, at: host)
       for (at, data) in copies { try put(data, at: at) }
       for run in runs { try link(run) }
       offset += bytes

@@ -109,12 +109,19 @@ struct GuestImage {
     try draft.write(bytes, at: offset)
   }
 
+  /// Writes `count` copies of `byte` at `offset` without holding them, growing the file as
+  /// `put` does.
+  mutating func fill(_ byte: UInt8, count: UInt64, at offset: UInt64) throws {
+    let end = offset + count
+    if end > draft.size { draft.truncate(to: end) }
+    try draft.fill(byte, count: count, at: offset)
+  }
+
   /// Punches out the clusters freed with discards passed down, as QEMU does before it
   /// allocates again: they read as zeros until something is written there.
   mutating func punchDiscarded() throws {
     for offset in refcounts.takeDiscarded() where offset < draft.size {
-      let count = min(geometry.clusterSize, draft.size - offset)
-      try draft.write([UInt8](repeating: 0, count: Int(count)), at: offset)
+      try draft.fill(0, count: min(geometry.clusterSize, draft.size - offset), at: offset)
     }
   }
 

@@ -28,6 +28,7 @@ extension SetupOutcome {
       oldJSON: .object([("file_length", .number(lengthBefore))]),
       newJSON: .object([
         ("file_length", .number(lengthAfter)), ("clusters_allocated", .number(clustersAllocated)),
-      ]))
+      ]),
+      stepJSON: step.json)
   }
 }

@@ -21,4 +21,31 @@ public enum SetupStep: Sendable, Equatable {
     case .snapshot: return nil
     }
   }
+
+  /// The step as JSON, keyed as in a manifest: `{"write": {"offset": 0, ...}}`, guest offsets
+  /// and lengths in bytes, a snapshot's date in Unix seconds and nanoseconds.
+  public var json: JSONValue {
+    let (kind, arguments): (String, [(String, JSONValue)])
+    switch self {
+    case .write(let offset, let length, let pattern):
+      (kind, arguments) = (
+        "write", [("offset", .number(offset)), ("length", .number(length)), ("pattern", .number(UInt64(pattern)))]
+      )
+    case .writeZeroes(let offset, let length):
+      (kind, arguments) = ("write-zeroes", [("offset", .number(offset)), ("length", .number(length))])
+    case .discard(let offset, let length):
+      (kind, arguments) = ("discard", [("offset", .number(offset)), ("length", .number(length))])
+    case .writeCompressed(let offset, let length, let pattern):
+      (kind, arguments) = (
+        "write-compressed",
+        [("offset", .number(offset)), ("length", .number(length)), ("pattern", .number(UInt64(pattern)))]
+      )
+    case .snapshot(let name, let seconds, let nanoseconds):
+      (kind, arguments) = (
+        "snapshot",
+        [("name", .string(name)), ("date", .number(UInt64(seconds))), ("date_nsec", .number(UInt64(nanoseconds)))]
+      )
+    }
+    return .object([(kind, .object(arguments))])
+  }
 }

@@ -90,16 +90,29 @@ public struct LocationResolver {
     return try ResolvedLocation(name: name, offset: offset, kind: .entry(kind), image: image)
   }
 
-  private func l2Entry(vaddr: UInt64) throws -> ResolvedLocation {
+  /// The bits of a guest address below its L1 index: cluster bits plus the L2 index's.
+  private func l2Bits() throws -> (cluster: UInt64, l2: UInt64) {
     let bits = try clusterBits()
-    let entryBytes: UInt64 = extendedL2 ? 16 : 8
-    let l2Bits = bits - (extendedL2 ? 4 : 3)
-    let name = "l2[vaddr=\(hex(vaddr))]"
-    let l1Index = bits + l2Bits >= 64 ? 0 : vaddr >> (bits + l2Bits)
+    return (bits, bits - (extendedL2 ? 4 : 3))
+  }
+
+  /// The offset of the L2 table that maps `vaddr`, from its L1 entry; `name` leads the error
+  /// when that entry is unallocated.
+  private func l2Table(vaddr: UInt64, name: String) throws -> UInt64 {
+    let (bits, l2Bits) = try l2Bits()
+    let l1Index = vaddr >> (bits + l2Bits)
     let l1 = try tableEntry(
       "l1[\(l1Index)]", table: header[.l1TableOffset], count: header[.l1Size], index: l1Index, kind: .l1)
     let table = try l1.field("offset")
     guard table != 0 else { throw QcowError("\(name): L1 entry \(l1Index) is unallocated") }
+    return table
+  }
+
+  private func l2Entry(vaddr: UInt64) throws -> ResolvedLocation {
+    let (bits, l2Bits) = try l2Bits()
+    let entryBytes: UInt64 = extendedL2 ? 16 : 8
+    let name = "l2[vaddr=\(hex(vaddr))]"
+    let table = try l2Table(vaddr: vaddr, name: name)
     let index = (vaddr >> bits) & ((1 << l2Bits) - 1)
     let offset = try sum(table, index * entryBytes, what: name)
     let standard: EntryKind = extendedL2 ? .extendedL2 : .l2
@@ -261,14 +274,7 @@ public struct LocationResolver {
       return block
     case .l2Table(let vaddr):
       let vaddr = try evaluate(vaddr)
-      let bits = try clusterBits()
-      let l2Bits = bits - (extendedL2 ? 4 : 3)
-      let l1Index = vaddr >> (bits + l2Bits)
-      let entry = try tableEntry(
-        "l1[\(l1Index)]", table: header[.l1TableOffset], count: header[.l1Size], index: l1Index, kind: .l1)
-      let table = try entry.field("offset")
-      guard table != 0 else { throw QcowError("@l2_table[vaddr=\(hex(vaddr))]: L1 entry \(l1Index) is unallocated") }
-      return table
+      return try l2Table(vaddr: vaddr, name: "@l2_table[vaddr=\(hex(vaddr))]")
     case .data(let vaddr):
       let vaddr = try evaluate(vaddr)
       let entry = try l2Entry(vaddr: vaddr)

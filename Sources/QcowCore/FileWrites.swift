@@ -1,17 +1,6 @@
-/// The writes that store a header area: disjoint runs of bytes at file offsets, in
-/// ascending order. Everything outside them stays as it is on disk.
-public struct HeaderWrite: Sendable, Equatable {
-  /// Bytes to write at one offset.
-  public struct Run: Sendable, Equatable {
-    /// Where the run starts in the file.
-    public let offset: UInt64
-    /// The bytes written there.
-    public let bytes: [UInt8]
-
-    /// Offset just past the run.
-    public var end: UInt64 { offset + UInt64(bytes.count) }
-  }
-
+/// Writes to a file: disjoint runs at file offsets, in ascending order, as a header area's
+/// edit or a whole draft's changes make them. Everything outside them stays as it is on disk.
+public struct FileWrites: Sendable, Equatable {
   /// The runs, disjoint and ascending.
   public private(set) var runs: [Run] = []
 
@@ -22,33 +11,36 @@ public struct HeaderWrite: Sendable, Equatable {
   public var end: UInt64 { runs.last?.end ?? 0 }
 
   /// Bytes written in all.
-  public var byteCount: Int { runs.reduce(0) { $0 + $1.bytes.count } }
+  public var byteCount: Int { runs.reduce(0) { $0 &+ Int(clamping: $1.count) } }
 
   /// Runs that touch are merged while the result stays this small; larger ones stay apart,
   /// so that many small writes next to a big one never copy it again.
   static let mergeLimit = 64 << 10
 
   /// Adds `bytes` at `offset`, replacing what earlier runs put there, as a later write
-  /// replaces an earlier one on disk. Touching runs are merged up to `mergeLimit` bytes.
+  /// replaces an earlier one on disk.
   public mutating func layer(_ bytes: [UInt8], at offset: UInt64) {
-    guard !bytes.isEmpty else { return }
-    let new = Run(offset: offset, bytes: bytes)
+    layer(Run(offset: offset, content: .bytes(bytes)))
+  }
+
+  /// Adds `new`, replacing what earlier runs put where it writes. Touching runs are joined
+  /// up to `mergeLimit` bytes (repeats of one byte without limit).
+  public mutating func layer(_ new: Run) {
+    guard new.count > 0 else { return }
     let first = firstRun(endingAfter: new.offset)
     var last = first
     while last < runs.count, runs[last].offset < new.end { last += 1 }
     var replacement: [Run] = []
     if first < last, runs[first].offset < new.offset {
-      let run = runs[first]
-      replacement.append(Run(offset: run.offset, bytes: Array(run.bytes[..<Int(new.offset - run.offset)])))
+      replacement.append(runs[first].slice(from: runs[first].offset, to: new.offset))
     }
     replacement.append(new)
     if first < last, runs[last - 1].end > new.end {
-      let run = runs[last - 1]
-      replacement.append(Run(offset: new.end, bytes: Array(run.bytes[Int(new.end - run.offset)...])))
+      replacement.append(runs[last - 1].slice(from: new.end, to: runs[last - 1].end))
     }
     var start = first
     var stop = last
-    // Take in the touching neighbours, then merge what is small enough.
+    // Take in the touching neighbours, then join what is cheap to join.
     if start > 0, runs[start - 1].end == replacement[0].offset {
       start -= 1
       replacement.insert(runs[start], at: 0)
@@ -60,14 +52,23 @@ public struct HeaderWrite: Sendable, Equatable {
     var merged: [Run] = []
     for run in replacement {
       if let previous = merged.last, previous.end == run.offset,
-        previous.bytes.count + run.bytes.count <= HeaderWrite.mergeLimit
+        let joined = previous.joined(with: run, limit: FileWrites.mergeLimit)
       {
-        merged[merged.count - 1] = Run(offset: previous.offset, bytes: previous.bytes + run.bytes)
+        merged[merged.count - 1] = joined
       } else {
         merged.append(run)
       }
     }
     runs.replaceSubrange(start..<stop, with: merged)
+  }
+
+  /// The byte a single repeated run writes over all of `start..<end`, if one does.
+  public func repeatedByte(over start: UInt64, _ end: UInt64) -> UInt8? {
+    let index = firstRun(endingAfter: start)
+    guard index < runs.count, runs[index].offset <= start, runs[index].end >= end,
+      case .repeated(let byte, _) = runs[index].content
+    else { return nil }
+    return byte
   }
 
   /// Whether any run writes inside `start..<end`.
@@ -98,8 +99,7 @@ public struct HeaderWrite: Sendable, Equatable {
       let run = runs[index]
       let from = max(run.offset, baseOffset)
       let to = min(run.end, end)
-      let source = Int(from - run.offset)..<Int(to - run.offset)
-      bytes.replaceSubrange(Int(from - baseOffset)..<Int(to - baseOffset), with: run.bytes[source])
+      bytes.replaceSubrange(Int(from - baseOffset)..<Int(to - baseOffset), with: run.bytes(from: from, to: to))
       index += 1
     }
     return bytes
@@ -113,23 +113,37 @@ public struct HeaderWrite: Sendable, Equatable {
   }
 
   /// The runs with everything at or past `length` dropped, as a file cut to that length.
-  public func truncated(to length: UInt64) -> HeaderWrite {
-    var result = HeaderWrite()
+  public func truncated(to length: UInt64) -> FileWrites {
+    var result = FileWrites()
     for run in runs where run.offset < length {
-      result.runs.append(
-        run.end <= length ? run : Run(offset: run.offset, bytes: Array(run.bytes[..<Int(length - run.offset)])))
+      result.runs.append(run.end <= length ? run : run.slice(from: run.offset, to: length))
     }
     return result
   }
 
-  /// Makes the writes in `descriptor`, run by run.
+  /// The most bytes of a repeated run held in memory at once while it is written.
+  static let writeChunk = 1 << 20
+
+  /// Makes the writes in `descriptor`, run by run; a repeated byte goes out in chunks of
+  /// `writeChunk`, so memory stays bounded however long the run.
   public func write(to descriptor: FileDescriptor) throws {
     for run in runs {
-      guard let offset = Int64(exactly: run.offset) else {
-        throw QcowError("offset \(run.offset) is past what a file can hold")
+      guard Int64(exactly: run.end) != nil else {
+        throw QcowError("offset \(run.end) is past what a file can hold")
       }
       do {
-        try descriptor.writeAll(run.bytes, at: offset)
+        switch run.content {
+        case .bytes(let bytes):
+          try descriptor.writeAll(bytes, at: Int64(run.offset))
+        case .repeated(let byte, let count):
+          let chunk = [UInt8](repeating: byte, count: Int(min(count, UInt64(FileWrites.writeChunk))))
+          var offset = run.offset
+          while offset < run.end {
+            let size = Int(min(run.end - offset, UInt64(chunk.count)))
+            try descriptor.writeAll(size == chunk.count ? chunk : Array(chunk[..<size]), at: Int64(offset))
+            offset += UInt64(size)
+          }
+        }
       } catch {
         throw QcowError("cannot write: \(error)")
       }
