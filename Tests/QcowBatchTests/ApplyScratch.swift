@@ -9,6 +9,8 @@ struct ApplyEntry: Sendable {
   let path: String
   /// The image to copy first, relative to the manifest.
   var from: String? = nil
+  /// The `create` options as a YAML flow mapping, e.g. `{size: 1M}`, instead of `from`.
+  var create: String? = nil
   /// Setup steps as YAML flow mappings, e.g. `write: {offset: 0, length: 64k}`.
   var setup: [String] = []
   /// `expect` lines, e.g. `version: 3`.
@@ -88,6 +90,7 @@ struct ApplyScratch {
     for entry in entries {
       text += "  - path: \"\(entry.path)\"\n"
       if let from = entry.from { text += "    from: \"\(from)\"\n" }
+      if let create = entry.create { text += "    create: \(create)\n" }
       if !entry.setup.isEmpty { text += "    setup:\n" + entry.setup.map { "      - \($0)\n" }.joined() }
       if !entry.expect.isEmpty { text += "    expect:\n" + entry.expect.map { "      \($0)\n" }.joined() }
       if !entry.edits.isEmpty { text += "    edits:\n" + entry.edits.map { "      - \($0)\n" }.joined() }

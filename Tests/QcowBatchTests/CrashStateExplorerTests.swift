@@ -1,27 +1,46 @@
 import Testing
 
 // Power loss, not only kills: the crash-state explorer (CrashStates/) traces the five-image apply
-// of the crash scenario, makes the crash states a POSIX filesystem, or ext4 with data=ordered, may
-// leave after a power cut at any point (sampled where there are more than QCOW_BATCH_CRASH_STATES),
-// and checks that `recover` ends every one all old or all new with nothing left.
-// scripts/crash-explore runs it with a larger budget.
+// of the crash scenario and the apply of a build graph, makes the crash states a POSIX filesystem,
+// or ext4 with data=ordered, may leave after a power cut at any point (sampled where there are more
+// than QCOW_BATCH_CRASH_STATES), and checks that `recover` ends every one all old or all new with
+// nothing left. scripts/crash-explore runs it with a larger budget.
 
 @Suite("crash states: whatever a power cut leaves recovers to all old or all new")
 struct CrashStateExplorerTests {
-  /// The runs: the clean apply under both sync strategies and both models, and the abort path.
-  /// Under POSIX with an fsync per file, the recovers of one tree at each of a number of crash
-  /// points are cut by power in their turn.
-  static let runs: [CrashExploration] =
+  /// The runs of each scenario: the clean apply under both sync strategies and both models, and
+  /// the abort path. Under POSIX with an fsync per file, the recovers of one tree at each of a
+  /// number of crash points are cut by power in their turn.
+  static let runs: [CrashExploration] = CrashStateScenario.allCases.flatMap { scenario in
     (SyncStrategy.allCases.flatMap { strategy in
-      CrashModel.allCases.map { CrashExploration(strategy: strategy, model: $0) }
-    } + SyncStrategy.allCases.map { CrashExploration(run: .failedRename, strategy: $0, model: .posix) })
-    .map { exploration in
-      var exploration = exploration
-      if exploration.model == .posix && exploration.strategy == .file {
-        exploration.interruptedRecoveries = CrashExploration.configuredBudget / 75
-      }
-      return exploration
+      CrashModel.allCases.map { CrashExploration(scenario: scenario, strategy: strategy, model: $0) }
     }
+      + SyncStrategy.allCases.map {
+        CrashExploration(scenario: scenario, run: .failedRename, strategy: $0, model: .posix)
+      })
+      .map { exploration in
+        var exploration = exploration
+        if exploration.model == .posix && exploration.strategy == .file {
+          exploration.interruptedRecoveries = exploration.budget / 75
+        }
+        return exploration
+      }
+  }
+
+  /// The runs on a filesystem that comes back under another device number: each scenario under
+  /// both sync strategies.
+  static let renumberedRuns: [CrashExploration] = CrashStateScenario.allCases.flatMap { scenario in
+    SyncStrategy.allCases.map {
+      CrashExploration(scenario: scenario, strategy: $0, model: .posix, placement: .otherFilesystem)
+    }
+  }
+
+  /// The applies that leave out a sync, in each scenario, on a fifth of the budget.
+  static let brokenRuns: [CrashExploration] = CrashStateScenario.allCases.flatMap { scenario in
+    [CrashExploration.SkippedSync.staged, .directories].map {
+      CrashExploration(scenario: scenario, strategy: .file, model: .posix, skipped: $0, share: 5)
+    }
+  }
 
   @Test(
     "every crash state of the apply recovers to all old or all new, nothing left",
@@ -35,22 +54,34 @@ struct CrashStateExplorerTests {
     "on a filesystem that comes back under another device number, every crash state recovers there",
     .enabled(if: CrashTrace.available, "strace is missing or cannot trace here"),
     .enabled(if: Tmpfs.permitted, "mounting a tmpfs is not permitted here"),
-    arguments: SyncStrategy.allCases)
-  func renumbered(_ strategy: SyncStrategy) throws {
-    try expectRecovered(CrashExploration(strategy: strategy, model: .posix, placement: .otherFilesystem))
+    arguments: renumberedRuns)
+  func renumbered(_ exploration: CrashExploration) throws {
+    try expectRecovered(exploration)
   }
 
   @Test(
     "an apply that leaves out a sync before the commit record is caught",
     .enabled(if: CrashTrace.available, "strace is missing or cannot trace here"),
-    arguments: [CrashExploration.SkippedSync.staged, .directories].map {
-      CrashExploration(strategy: .file, model: .posix, skipped: $0, budget: CrashExploration.configuredBudget / 5)
-    })
+    arguments: brokenRuns)
   func broken(_ exploration: CrashExploration) throws {
     let report = try CrashStateExplorer.explore(exploration)
     print(report.summary(exploration.testDescription, seed: exploration.seed))
     #expect(report.failures > 0, "the explorer found nothing wrong with an apply that leaves out a sync")
     if let example = report.examples.first { print("  for example: \(example)") }
+  }
+
+  @Test("the build graph builds entries from entries, replaces three images and makes two")
+  func buildGraph() throws {
+    let reference = try CrashStateScenario.buildGraph.reference.get()
+    #expect(reference.targets.filter { reference.old.files[$0] == nil } == ["top.qcow2", "out/small.qcow2"])
+    let scratch = try ApplyScratch("crash-states-graph")
+    defer { scratch.remove() }
+    let plan = try TestSupport.qcowBatch(["plan", try CrashBuildGraph.prepare(scratch)])
+    let order = plan.out.split(separator: "\n").filter { !$0.hasPrefix(" ") && $0.contains(".qcow2") }
+      .map { String($0.prefix { $0 != " " }) }
+    #expect(order == ["base.qcow2", "top.qcow2", "out/copy.qcow2", "tmpl.qcow2", "out/small.qcow2"], "\(plan.out)")
+    let built = ["(from top.qcow2, built first)", "(from tmpl.qcow2, built first)"]
+    #expect(built.allSatisfy { plan.out.contains($0) }, "\(plan.out)")
   }
 
   /// Explores `exploration` and expects every state to recover, and the budget to be used.

@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 
-/// One run of the crash-state explorer: which apply of the crash scenario is traced, how it
-/// syncs, which filesystem model makes the crash states and where they are laid out.
+/// One run of the crash-state explorer: which apply of which scenario is traced, how it syncs,
+/// which filesystem model makes the crash states and where they are laid out.
 struct CrashExploration: Sendable, CustomTestStringConvertible {
   /// A sync that apply is made to leave out (`QCOW_BATCH_TEST_SKIP_SYNC`), to show the explorer
   /// catches it.
@@ -17,9 +17,8 @@ struct CrashExploration: Sendable, CustomTestStringConvertible {
   static let budgetVariable = "QCOW_BATCH_CRASH_STATES"
   /// The environment variable that sets the seed of the sampling.
   static let seedVariable = "QCOW_BATCH_CRASH_SEED"
-  /// The budget when the variable is unset: small enough for CI (scripts/crash-explore runs more).
-  static let defaultBudget = 1500
-
+  /// The transaction traced: its manifest, images and versions.
+  var scenario: CrashStateScenario = .fiveImages
   var run: CrashRun = .clean
   var strategy: SyncStrategy
   var model: CrashModel
@@ -28,12 +27,17 @@ struct CrashExploration: Sendable, CustomTestStringConvertible {
   /// On how many of the trees recover runs on, at most, a recover is traced and cut by power in
   /// its turn (trees spread over the run).
   var interruptedRecoveries = 0
-  /// How many crash states the run explores at most.
-  var budget = CrashExploration.configuredBudget
+  /// What part of the configured budget the run explores: 5 for a fifth.
+  var share = 1
 
-  /// The budget `QCOW_BATCH_CRASH_STATES` sets.
-  static var configuredBudget: Int {
-    min(max(Int(ProcessInfo.processInfo.environment[budgetVariable] ?? "") ?? defaultBudget, 0), 10_000_000)
+  /// How many crash states the run explores at most: its share of the configured budget.
+  var budget: Int { max(1, CrashExploration.configuredBudget(scenario) / share) }
+
+  /// The budget `QCOW_BATCH_CRASH_STATES` sets, else the scenario's default (small enough for CI;
+  /// scripts/crash-explore runs more).
+  static func configuredBudget(_ scenario: CrashStateScenario) -> Int {
+    let configured = Int(ProcessInfo.processInfo.environment[budgetVariable] ?? "") ?? scenario.defaultBudget
+    return min(max(configured, 0), 10_000_000)
   }
 
   /// How many crash states each interrupted recover explores at most.
@@ -52,7 +56,8 @@ struct CrashExploration: Sendable, CustomTestStringConvertible {
   }
 
   var testDescription: String {
-    var parts = [run == .clean ? "clean apply" : "rename 3 failing", "\(strategy) sync", model.testDescription]
+    var parts = [scenario.title, run == .clean ? "clean apply" : "rename 3 failing"]
+    parts += ["\(strategy) sync", model.testDescription]
     if placement == .otherFilesystem { parts.append("on another filesystem") }
     if let skipped { parts.append("\(skipped.rawValue) sync left out") }
     if interruptedRecoveries > 0 { parts.append("recover cut by power too") }

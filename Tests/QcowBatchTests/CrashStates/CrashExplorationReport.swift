@@ -48,14 +48,15 @@ struct CrashExplorationReport {
 
   /// One line for the log.
   func summary(_ title: String, seed: UInt64) -> String {
-    let counted = space == UInt64.max ? "over 2^64" : "\(space)"
-    let explored =
-      exhaustive
-      ? "all \(states) crash states"
-      : "\(states) sampled (seed \(seed)) of "
-        + (distinct.map { "\($0) distinct crash states" } ?? "\(counted) crash states")
-    return
-      "crash states, \(title): \(explored) at \(points) points (\(counted) summed over the points) of \(units) units "
+    let summed = "\(space == UInt64.max ? "over 2^64" : "\(space)") summed over the points"
+    let explored: String
+    if exhaustive || distinct != nil {
+      let taken = exhaustive ? "all \(states)" : "\(states) sampled (seed \(seed)) of \(distinct ?? states) distinct"
+      explored = "\(taken) crash states at \(points) points (\(summed))"
+    } else {
+      explored = "\(states) sampled (seed \(seed)) of the crash states at \(points) points (\(summed))"
+    }
+    return "crash states, \(title): \(explored) of \(units) units "
       + "(and \(zeroWrites) writes of zeros over zeros); \(trees) distinct trees "
       + "recovered (\(old) to all old, \(new) to all new); "
       + (recoveries > 0

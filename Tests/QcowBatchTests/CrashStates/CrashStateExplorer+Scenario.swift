@@ -1,8 +1,8 @@
 import Foundation
 import Glibc
 
-/// The explorer set up for an apply of the crash scenario: traced in a scratch directory, modelled
-/// from the tree as it was before, checked to end where the apply ended.
+/// The explorer set up for an apply of a crash-state scenario: traced in a scratch directory,
+/// modelled from the tree as it was before, checked to end where the apply ended.
 extension CrashStateExplorer {
   /// Explores `exploration` and says what it found.
   static func explore(_ exploration: CrashExploration) throws -> CrashExplorationReport {
@@ -14,7 +14,8 @@ extension CrashStateExplorer {
     let nestedPlace = exploration.interruptedRecoveries > 0 ? try CrashStateDirectory(exploration.placement) : nil
     defer { nestedPlace?.remove() }
 
-    let manifest = try CrashScenario.prepare(scratch)
+    let reference = try exploration.scenario.reference.get()
+    let manifest = try exploration.scenario.prepare(scratch)
     guard let root = TestSupport.canonical(scratch.root.path) else {
       throw ApplyTestError(description: "cannot resolve the scratch directory")
     }
@@ -26,6 +27,9 @@ extension CrashStateExplorer {
     }
     var model = try FileSystemModel(root: root, excluding: ["logs"])
     let old = try FileTree(reading: root, excluding: ["logs"])
+    guard old == reference.old else {
+      throw ApplyTestError(description: "the scenario starts elsewhere: \(old.differences(from: reference.old))")
+    }
     let calls = try CrashTrace.traced(
       ["apply", manifest], logs: scratch.logs, syscalls: traced, environment: exploration.environment,
       status: exploration.run.status, options: straceOptions)
@@ -33,8 +37,7 @@ extension CrashStateExplorer {
     let after = try FileTree(reading: root, excluding: ["logs"])
     try model.expectFinal(after)
 
-    let reference = try CrashScenario.reference.get()
-    let new = old.replacing(CrashScenario.targets, with: reference.new)
+    let new = reference.new
     if exploration.run == .clean && new != after {
       throw ApplyTestError(
         description: "the traced apply did not make the new versions: \(after.differences(from: new))")
@@ -48,7 +51,7 @@ extension CrashStateExplorer {
     }
     var explorer = CrashStateExplorer(
       exploration, model: model, place: place, nestedPlace: nestedPlace, trees: (old, new),
-      versions: (reference.old.map(version), reference.new.map(version)),
+      versions: (reference.oldTargets.map(version), reference.newTargets.map(version)),
       rule: .journal(commit: commit, abort: record("abort", model)))
     var report = try explorer.run(budget: exploration.budget, seed: exploration.seed)
     report.seconds = Date().timeIntervalSince(started)

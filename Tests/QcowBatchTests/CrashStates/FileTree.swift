@@ -32,13 +32,6 @@ struct FileTree: Equatable {
     }
   }
 
-  /// This tree with the files at `paths` holding `contents` instead (removed where nil).
-  func replacing(_ paths: [String], with contents: [Data?]) -> FileTree {
-    var tree = self
-    for (path, content) in zip(paths, contents) { tree.files[path] = content }
-    return tree
-  }
-
   /// How this tree differs from `other`, for messages: names only one has, files whose bytes differ.
   func differences(from other: FileTree) -> String {
     let names = Set(files.keys).union(other.files.keys).union(directories).union(other.directories)
