@@ -9,22 +9,22 @@ enum Planner {
     let build = BuildOrder(manifest)
     var images: [ImagePlan] = []
     var results: [ImageDraft?] = []
+    // The planned images' targets, canonical (symlinks and `..` resolved).
+    var targets: [String?] = []
     var positions: [Int: Int] = [:]
     let files = SourceFiles()
     defer { files.closeAll() }
     for index in build.order {
       let entry = manifest.images[index]
-      // A new image may take its size from a backing image made earlier in the manifest.
-      let pending = { (path: String) -> UInt64? in
-        let wanted = ManifestPaths.canonicalTarget(path)
-        return images.last { ManifestPaths.canonicalTarget($0.target) == wanted }?.after?.header[.size]
+      // The position of the last entry planned so far whose target is `path`.
+      let made = { (path: String) -> Int? in
+        guard let wanted = ManifestPaths.canonicalTarget(path) else { return nil }
+        return targets.lastIndex { $0 == wanted }
       }
-      // Setup steps read a backing image made earlier in the manifest as planned.
-      let planned = { (path: String) -> (any ImageSource)? in
-        let wanted = ManifestPaths.canonicalTarget(path)
-        let made = images.indices.last { ManifestPaths.canonicalTarget(images[$0].target) == wanted }
-        return made.flatMap { results[$0] }
-      }
+      // A new image may take its size from a backing image made earlier in the manifest, and
+      // setup steps read such a backing image as planned.
+      let pending = { (path: String) in made(path).flatMap { images[$0].after?.header[.size] } }
+      let planned = { (path: String) -> (any ImageSource)? in made(path).flatMap { results[$0] } }
       let dependency = build.source[index].flatMap { positions[$0] }
       let source: Source =
         dependency.map { .entry(position: $0, result: results[$0], path: images[$0].entry.path.value) } ?? .file
@@ -34,6 +34,7 @@ enum Planner {
       positions[index] = images.count
       images.append(plan)
       results.append(result)
+      targets.append(ManifestPaths.canonicalTarget(plan.target))
     }
     checkUniqueTargets(&images)
     if !force {
