@@ -114,8 +114,7 @@ public struct ImageLayout: Sendable {
     if options.backingFile != nil { header.backingFormat = options.backingFormat.map { Array($0.utf8) } }
     header.dataFile = options.dataFile.map { Array($0.utf8) }
     do {
-      let cluster = try header.cluster()
-      return cluster
+      return try header.cluster()
     } catch {
       throw QcowError(
         "the header, extensions and backing file name do not fit in a \(options.clusterSize)-byte cluster")
